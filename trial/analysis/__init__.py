@@ -1,0 +1,1 @@
+"""The registered analysis: outcome models, contrasts, inference, effect sizes, power and cost."""
