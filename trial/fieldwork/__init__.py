@@ -1,0 +1,1 @@
+"""Fieldwork: patrol visits and ad delivery, imports, plans, fidelity and cost (pure core)."""
