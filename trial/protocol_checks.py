@@ -82,7 +82,10 @@ def check_protocol(raw: Any, *, source: str,
     sections = check_sections(read, doc, arms)
     windows = sections.get("windows")
     defined = {w.name for w in windows.defined} if windows else None
-    hypotheses = _hypotheses(read, doc, arms, outcomes, defined)
+    # Names are checked against only when every arm (outcome) was read with its name.
+    arm_names = _names(doc, "arm", [a.name for a in arms])
+    outcome_names = _names(doc, "outcome", [o.name for o in outcomes])
+    hypotheses = _hypotheses(read, doc, arms, outcomes, defined, arm_names, outcome_names)
     subgroups = _subgroups(read, doc)
     # An editor's order reads best; problems without a line (whole sections) come last.
     problems.problems.sort(key=lambda p: (p.line is None, p.line or 0))
@@ -90,6 +93,13 @@ def check_protocol(raw: Any, *, source: str,
     assert trial is not None and design is not None  # no problems means both were read
     return {"trial": trial, "arms": arms, "design": design, "outcomes": outcomes,
             "hypotheses": hypotheses, "subgroups": subgroups, "analysis": analysis, **sections}
+
+
+def _names(doc: dict[str, Any], key: str, names: list[str]) -> list[str] | None:
+    entries = doc.get(key)
+    if not isinstance(entries, list) or len(entries) != len(names) or not all(names):
+        return None
+    return list(dict.fromkeys(names))
 
 
 def _trial(read: FieldReader, doc: dict[str, Any]) -> TrialInfo | None:
@@ -336,11 +346,12 @@ def _crime_types(read: FieldReader, t: dict[str, Any],
 
 
 def _hypotheses(read: FieldReader, doc: dict[str, Any], arms: tuple[Arm, ...],
-                outcomes: tuple[Outcome, ...], windows: set[str] | None) -> tuple[Hypothesis, ...]:
+                outcomes: tuple[Outcome, ...], windows: set[str] | None,
+                arm_names: list[str] | None,
+                outcome_names: list[str] | None) -> tuple[Hypothesis, ...]:
     found = read.tables(doc, "hypothesis")
     if not found and "hypothesis" not in doc:
         read.add("hypothesis", "at least one [[hypothesis]] is required")
-    arm_names = list(dict.fromkeys(a.name for a in arms if a.name))
     factors = list(arms[0].factors or {}) if arms else []
     by_name = {o.name: o for o in outcomes if o.name}
     hypotheses: list[Hypothesis] = []
@@ -356,9 +367,9 @@ def _hypotheses(read: FieldReader, doc: dict[str, Any], arms: tuple[Arm, ...],
         elif hid is not None:
             first_seen[hid] = path
         outcome = read.text(t, path, "outcome", required=True)
-        if outcome is not None and by_name and outcome not in by_name:
+        if outcome is not None and outcome_names is not None and outcome not in outcome_names:
             read.add(join(path, "outcome"), f"unknown outcome {json.dumps(outcome)} "
-                                            f"(outcomes: {quoted(list(by_name))})")
+                                            f"(outcomes: {quoted(outcome_names)})")
         compare, factor = _contrast(read, t, path, arm_names, factors)
         test = read.text(t, path, "test", choices=TESTS) or "superiority"
         alternative = read.text(t, path, "alternative", choices=ALTERNATIVES)
@@ -391,7 +402,7 @@ def _hypotheses(read: FieldReader, doc: dict[str, Any], arms: tuple[Arm, ...],
     return tuple(hypotheses)
 
 
-def _contrast(read: FieldReader, t: dict[str, Any], path: str, arm_names: list[str],
+def _contrast(read: FieldReader, t: dict[str, Any], path: str, arm_names: list[str] | None,
               factors: list[str]) -> tuple[tuple[str, str] | None, str | None]:
     if "compare" in t and "factor" in t:
         read.add(path, "give exactly one of compare or factor, not both")
@@ -416,7 +427,7 @@ def _contrast(read: FieldReader, t: dict[str, Any], path: str, arm_names: list[s
         return None, None
     ok = True
     for name in value:
-        if arm_names and name not in arm_names:
+        if arm_names is not None and name not in arm_names:
             read.add(where, f"unknown arm {json.dumps(name)} (arms: {quoted(arm_names)})")
             ok = False
     if value[0] == value[1]:
