@@ -165,7 +165,7 @@ def position_problem(x: float, y: float, crs: str) -> str | None:
     if not (math.isfinite(x) and math.isfinite(y)):
         return "coordinates must be finite numbers"
     if crs == WGS84 and not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
-        return f"lon {x:g}, lat {y:g} is out of range (lon -180..180, lat -90..90)"
+        return f"lon {x}, lat {y} is out of range (lon -180..180, lat -90..90)"
     return None
 
 
@@ -180,16 +180,16 @@ def extent_problem(xs: Sequence[float], ys: Sequence[float], crs: str) -> str | 
     if bool(np.all(inside)):
         return None
     k = int(np.argmin(inside))
-    where = f"({xs[k]:g}, {ys[k]:g}) in {crs}"
+    where = f"({xs[k]}, {ys[k]}) in {crs}"
     return (f"{where} is outside Great Britain's grid (easting 0..700000, northing 0..1300000 "
             "in EPSG:27700)")
 
 
-def radius_problem(radius: float) -> str | None:
-    if not math.isfinite(radius):
+def radius_problem(radius: int | float) -> str | None:
+    if finite_float(radius) is None:
         return "must be a finite number"
     if radius <= 0:
-        return f"must be > 0, got {radius:g}"
+        return f"must be > 0, got {radius}"
     return None
 
 

@@ -138,12 +138,12 @@ def _point(row: list[str], line: int, layout: _Layout,
     for name in (yname, xname, "radius_m"):
         value, bad = coordinate_from_text(_cell(row, layout, name))
         if bad is None and value is not None and name == "radius_m":
-            bad = radius_problem(float(value))
+            bad = radius_problem(value)
         elif bad is None and value is not None:
             low, high = limits[name]
             if not low <= value <= high:
                 grid = "" if wgs84 else " (Great Britain's grid)"
-                bad = f"must be between {low} and {high}{grid}, got {value:g}"
+                bad = f"must be between {low} and {high}{grid}, got {value}"
         if bad:
             problems.add(bad, line=line, field=name)
             value = None

@@ -107,7 +107,7 @@ def _point(g: dict[str, Any], props: dict[str, Any], crs: str, place: Place,
     elif r is None:
         problems.add(f"must be a finite number, got {json.dumps(radius)}",
                      field=place.field("radius_m"))
-    elif bad_r := radius_problem(r):
+    elif bad_r := radius_problem(radius):
         problems.add(bad_r, field=place.field("radius_m"))
     if len(problems.problems) > here or pos is None or r is None:
         return None
