@@ -1,0 +1,1 @@
+"""The one door to the database: use-cases, one transaction and one audit entry per action."""

@@ -1,0 +1,35 @@
+"""Canonical content of stored rows, as the audit trail hashes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from trial.audit import AuditedTable, register_table
+from trial.store.models import Spot, Trial
+
+
+def stamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def trial_content(t: Trial) -> dict[str, Any]:
+    return {"name": t.name, "state": t.state, "title": t.title, "timezone": t.timezone,
+            "protocol_sha256": t.protocol_sha256, "protocol_text": t.protocol_text,
+            "spots_sha256": t.spots_sha256, "created_at": stamp(t.created_at),
+            "created_by": t.created_by, "registered_at": stamp(t.registered_at),
+            "registered_by": t.registered_by}
+
+
+def spot_content(s: Spot) -> dict[str, Any]:
+    return {"trial_id": s.trial_id, "spot_id": s.spot_id, "name": s.name,
+            "eligible": bool(s.eligible), "exclusion_reason": s.exclusion_reason,
+            "geometry": json.loads(s.geometry), "attributes": json.loads(s.attributes)}
+
+
+register_table(AuditedTable("spot", Spot, ("trial_id", "spot_id"), spot_content))

@@ -1,0 +1,1 @@
+"""Spotlight's Textual app."""
