@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -16,6 +16,7 @@ from trial.fieldwork.flags import (
     hours_compliance,
     window_flag,
 )
+from trial.fieldwork.imported import Imported, collected
 from trial.fieldwork.patrol import Checked
 from trial.fieldwork.times import Hours, Window
 
@@ -134,3 +135,44 @@ def ad_hours_compliance(delivery: AdDelivery, hours: Hours | None,
                         tz: tzinfo) -> HoursCompliance:
     """``yes``/``no`` from hourly rows; ``unknown`` for daily rows that touch the hours."""
     return hours_compliance(delivery.start, delivery.end, hours, tz)
+
+
+@dataclass(frozen=True)
+class AcceptedAd:
+    """A checked delivery row with its flags, hours compliance and file line."""
+
+    delivery: AdDelivery
+    flags: tuple[str, ...]
+    hours_compliance: HoursCompliance
+    line: int | None = None
+
+
+def check_ads(rows: Sequence[AdDelivery], *, lines: Sequence[int] | None = None,
+              source: str | None = None, arms_by_spot: Mapping[str, Collection[str]],
+              contaminated_targets: Collection[tuple[str, str, str]] = (),
+              treatment_window: Window | None, hours: Hours | None,
+              tz: tzinfo) -> Imported[AcceptedAd]:
+    """Check an import's rows atomically: every row passes :func:`check_ad`, or none is returned.
+
+    Args:
+        rows: the rows, in file order (from :func:`trial.fieldwork.platforms.read_ad_export`).
+        lines: their file lines.
+        source: the file name, for problems.
+        arms_by_spot: every known spot and what its arm delivers.
+        contaminated_targets: (platform, account, ad group) keys whose target area reaches a
+            non-ads spot or catchment (:func:`trial.fieldwork.targets.contaminated_keys`).
+        treatment_window, hours, tz: as for :func:`check_ad`.
+    """
+    where = list(lines) if lines is not None else list(range(1, len(rows) + 1))
+    bad_targets = {(p, g) for p, _a, g in contaminated_targets}
+    problems: list[Problem] = []
+    accepted: list[AcceptedAd] = []
+    for row, line in zip(rows, where, strict=True):
+        delivers = arms_by_spot.get(row.spot_id)
+        checked = check_ad(
+            row, spot_known=delivers is not None, arm_delivers=delivers or (),
+            target_contaminated=(row.platform, row.ad_group) in bad_targets,
+            treatment_window=treatment_window, hours=hours, tz=tz, source=source, line=line)
+        problems.extend(checked.problems)
+        accepted.append(AcceptedAd(row, checked.flags, ad_hours_compliance(row, hours, tz), line))
+    return collected(accepted, [a.line or 0 for a in accepted], problems)
