@@ -64,15 +64,16 @@ class _Layout:
         self.cx = np.array([s.center[0] if s.center else np.nan for s in shapes])
         self.cy = np.array([s.center[1] if s.center else np.nan for s in shapes])
         geoms = np.empty(n, dtype=object)
-        for k, s in enumerate(shapes):
-            geoms[k] = shapely.Point(s.center) if s.kind == "circle" else s.polygon
+        polygons = ~self.is_circle
+        geoms[self.is_circle] = shapely.points(self.cx[self.is_circle], self.cy[self.is_circle])
+        for k in np.flatnonzero(polygons):
+            geoms[k] = shapes[k].polygon
         self.geoms = geoms
         # A point inside each area, for finding near neighbours quickly.
-        reps: list[tuple[float, float]] = [
-            s.center if s.center is not None else shapely.point_on_surface(s.polygon).coords[0]
-            for s in shapes]
-        self.rep_x = np.array([p[0] for p in reps], dtype=np.float64)
-        self.rep_y = np.array([p[1] for p in reps], dtype=np.float64)
+        self.rep_x, self.rep_y = self.cx.copy(), self.cy.copy()
+        if polygons.any():
+            inside = shapely.get_coordinates(shapely.point_on_surface(geoms[polygons]))
+            self.rep_x[polygons], self.rep_y[polygons] = inside[:, 0], inside[:, 1]
         bounds = shapely.bounds(geoms).reshape(n, 4) if n else np.empty((0, 4))
         self.boxes = bounds + np.column_stack([-self.radius, -self.radius,
                                                self.radius, self.radius])
@@ -160,15 +161,17 @@ def pairs_closer_than(spots: Iterable[CandidateSpot | SpotShape],
 
 def _nearest(layout: _Layout) -> tuple[IntArray, FloatArray]:
     """Each spot's nearest neighbour (index) and the edge distance to it."""
-    from scipy.spatial import cKDTree
+    import shapely
 
     n = len(layout)
-    # Any other spot gives an upper bound on a spot's nearest distance; the spot whose
-    # representative point is nearest gives a tight one. Every spot within that bound is a
-    # candidate, and the exact distances decide.
-    points = np.column_stack([layout.rep_x, layout.rep_y])
-    near_d, near_k = cKDTree(points).query(points, k=2)
-    other = np.where(near_k[:, 0] == np.arange(n), near_k[:, 1], near_k[:, 0]).astype(np.intp)
+    # Any other spot bounds a spot's nearest distance from above; the one whose representative
+    # point is nearest gives a tight bound. Every spot within that bound is a candidate, and
+    # the exact distances decide. Points equal to the input are skipped by the query, so a spot
+    # whose only neighbours share its point falls back to the next spot in the list.
+    points = shapely.points(layout.rep_x, layout.rep_y)
+    found = shapely.STRtree(points).query_nearest(points, exclusive=True, all_matches=False)
+    other = (np.arange(n, dtype=np.intp) + 1) % n
+    other[np.asarray(found[0], dtype=np.intp)] = np.asarray(found[1], dtype=np.intp)
     everyone = np.arange(n, dtype=np.intp)
     bound = layout.distances(everyone, layout, other)
     i, j = layout.candidates(layout, bound)
