@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -119,6 +120,13 @@ def attribute_value(text: str) -> Any:
     return t
 
 
+def shown(value: Any, *, limit: int = 40) -> str:
+    """A value as a person would write it, cut short when long (for messages)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    quoted = repr(text) if isinstance(value, str) else text
+    return quoted if len(quoted) <= limit else quoted[: limit - 3] + "..."
+
+
 def coordinate_from_text(text: str) -> tuple[int | float | None, str | None]:
     """Parse a coordinate or radius cell: (value, None) or (None, the problem)."""
     t = text.strip()
@@ -127,10 +135,10 @@ def coordinate_from_text(text: str) -> tuple[int | float | None, str | None]:
     value = number_from_text(t)
     if value is None:
         if t.lower() in _NOT_FINITE:
-            return None, f"must be a finite number, got {t!r}"
-        return None, f"must be a number, got {t!r}"
+            return None, f"must be a finite number, got {shown(t)}"
+        return None, f"must be a number, got {shown(t)}"
     if finite_float(value) is None:
-        return None, f"must be a finite number, got {t!r}"
+        return None, f"must be a finite number, got {shown(t)}"
     return value, None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from trial.spots_base import (
     polygon_geometry,
     polygon_problems,
     radius_problem,
+    shown,
 )
 from trial.spots_checks import collection_problems
 
@@ -190,7 +192,9 @@ def _polygon(row: list[str], line: int, layout: _Layout,
         problems.add("missing geometry (a WKT polygon)", line=line, field="geometry")
         return None
     try:
-        geom = shapely.from_wkt(text, on_invalid="raise")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow is reported below
+            geom = shapely.from_wkt(text, on_invalid="raise")
     except Exception as e:  # shapely reports bad WKT as GEOSException or ValueError
         problems.add(f"not valid WKT: {e}", line=line, field="geometry")
         return None
@@ -263,7 +267,7 @@ def _row(row: list[str], line: int, layout: _Layout, problems: ProblemCollector,
     eligible_text = _cell(row, layout, "eligible")
     eligible = True if eligible_text == "" else eligible_from(eligible_text)
     if eligible is None:
-        problems.add(f"must be true/false, yes/no or 1/0, got {eligible_text!r}",
+        problems.add(f"must be true/false, yes/no or 1/0, got {shown(eligible_text)}",
                      line=line, field="eligible")
     reason = _cell(row, layout, "exclusion_reason") or None
     if eligible is False and reason is None:

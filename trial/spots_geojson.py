@@ -21,6 +21,7 @@ from trial.spots_base import (
     polygon_problems,
     position_problem,
     radius_problem,
+    shown,
 )
 from trial.spots_checks import collection_problems
 
@@ -70,7 +71,7 @@ def _file_crs(doc: dict[str, Any], option: str | None, problems: ProblemCollecto
         name = props.get("name") if isinstance(props, dict) else None
     normal = normalise_crs(name) if isinstance(name, str) else None
     if normal is None:
-        problems.add(f"unsupported crs member {json.dumps(member)}; {CRS_HELP}", field="crs")
+        problems.add(f"unsupported crs member {shown(member)}; {CRS_HELP}", field="crs")
         return WGS84
     if normal_option is not None and normal_option != normal:
         problems.add(f"the file's crs member says {normal} but the CRS given is "
@@ -105,7 +106,7 @@ def _point(g: dict[str, Any], props: dict[str, Any], crs: str, place: Place,
         problems.add("a Point feature needs a radius_m property (metres, > 0)",
                      field=place.field("radius_m"))
     elif r is None:
-        problems.add(f"must be a finite number, got {json.dumps(radius)}",
+        problems.add(f"must be a finite number, got {shown(radius)}",
                      field=place.field("radius_m"))
     elif bad_r := radius_problem(radius):
         problems.add(bad_r, field=place.field("radius_m"))
@@ -152,7 +153,7 @@ def _text(props: dict[str, Any], key: str, place: Place, problems: ProblemCollec
         problems.add("must not be empty", field=place.field(key))
         return None
     if not isinstance(value, str):
-        problems.add(f"must be text, got {json.dumps(value)}", field=place.field(key))
+        problems.add(f"must be text, got {shown(value)}", field=place.field(key))
         return None
     return value.strip()
 
@@ -176,14 +177,14 @@ def _feature(feature: Any, place: Place, crs: str, problems: ProblemCollector,
     raw = props.get("eligible")
     eligible = True if raw is None else eligible_from(raw)
     if eligible is None:
-        problems.add(f"must be true or false, got {json.dumps(raw)}",
+        problems.add(f"must be true or false, got {shown(raw)}",
                      field=place.field("eligible"))
     reason_raw = props.get("exclusion_reason")
     reason = None
     if isinstance(reason_raw, str):
         reason = reason_raw.strip() or None
     elif reason_raw is not None:
-        problems.add(f"must be text, got {json.dumps(reason_raw)}",
+        problems.add(f"must be text, got {shown(reason_raw)}",
                      field=place.field("exclusion_reason"))
     if eligible is False and reason is None and (reason_raw is None or isinstance(reason_raw, str)):
         problems.add("a spot that is not eligible needs an exclusion_reason",
@@ -201,7 +202,7 @@ def _feature(feature: Any, place: Place, crs: str, problems: ProblemCollector,
     elif kind == "Polygon":
         geometry = _polygon(g, props, crs, place, problems)
     else:
-        problems.add(f"geometry type {json.dumps(kind)} is not supported; give a Polygon, or a "
+        problems.add(f"geometry type {shown(kind)} is not supported; give a Polygon, or a "
                      "Point with a radius_m property", field=place.field("geometry"))
     if len(problems.problems) > here or geometry is None:
         return None

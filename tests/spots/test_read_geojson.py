@@ -109,7 +109,7 @@ def test_every_feature_problem_is_named_by_feature_and_field() -> None:
     assert "needs a radius_m" in text_of["feature[1].radius_m"]
     assert text_of["feature[2].radius_m"] == "must be > 0, got 0"
     assert "Self-intersection" in text_of["feature[3].geometry"]
-    assert '"MultiPolygon" is not supported' in text_of["feature[4].geometry"]
+    assert "geometry type 'MultiPolygon' is not supported" in text_of["feature[4].geometry"]
     assert "outside Great Britain" in text_of["feature[7].geometry"]
     assert "duplicate spot_id 'A' (first at feature[1])" in text_of["feature[6].spot_id"]
 
