@@ -1,0 +1,157 @@
+"""Placing records in hot spots and displacement catchments (METHODS.md section 5)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from trial.errors import InputError
+from trial.geo import SpotShape
+from trial.outcomes.frame import distinct_points
+
+SPOT, CATCHMENT, OUTSIDE, UNLOCATABLE = "spot", "catchment", "outside", "unlocatable"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where each point belongs.
+
+    Attributes:
+        area: "spot", "catchment", "outside" or "unlocatable" per point.
+        spot_index: index into the shapes given of the spot (or the spot whose catchment)
+            the point belongs to; -1 for outside and unlocatable.
+        distance_m: distance from the point to that spot's edge (0 inside or on the edge);
+            NaN for outside and unlocatable.
+    """
+
+    area: npt.NDArray[np.str_]
+    spot_index: npt.NDArray[np.int64]
+    distance_m: npt.NDArray[np.float64]
+
+
+def _candidates(x: np.ndarray, y: np.ndarray, shapes: Sequence[SpotShape],
+                reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (point, spot) whose boxes come within ``reach``, with the edge distance.
+
+    Distances are exact for circles (centre distance minus radius, negative inside) and
+    shapely's for polygons (0 inside or on the edge).
+    """
+    import shapely
+
+    boxes = []
+    for s in shapes:
+        if s.kind == "circle":
+            assert s.center is not None and s.radius_m is not None
+            cx, cy = s.center
+            r = s.radius_m + reach
+            boxes.append(shapely.box(cx - r, cy - r, cx + r, cy + r))
+        else:
+            minx, miny, maxx, maxy = s.polygon.bounds
+            boxes.append(shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach))
+    tree = shapely.STRtree(boxes)
+    # Points on a box's edge count: the tree's default query tests bounding-box intersection,
+    # which includes touching.
+    pairs = tree.query(shapely.points(x, y))
+    point, spot = pairs[0].astype(np.int64), pairs[1].astype(np.int64)
+    dist = np.empty(len(point))
+    is_circle = np.array([s.kind == "circle" for s in shapes], dtype=bool)
+    circ = is_circle[spot]
+    if circ.any():
+        centres = np.array([s.center if s.kind == "circle" else (np.nan, np.nan)
+                            for s in shapes], dtype=np.float64)
+        radii = np.array([s.radius_m if s.kind == "circle" else np.nan for s in shapes],
+                         dtype=np.float64)
+        p, k = point[circ], spot[circ]
+        dist[circ] = np.hypot(x[p] - centres[k, 0], y[p] - centres[k, 1]) - radii[k]
+    poly = ~circ
+    if poly.any():
+        polygons = np.array([s.polygon for s in shapes], dtype=object)
+        p, k = point[poly], spot[poly]
+        dist[poly] = shapely.distance(polygons[k], shapely.points(x[p], y[p]))
+    return point, spot, dist
+
+
+def _spot_rank(shapes: Sequence[SpotShape]) -> np.ndarray:
+    ids = [s.spot_id for s in shapes]
+    repeated = sorted(i for i, k in Counter(ids).items() if k > 1)
+    if repeated:
+        raise InputError(f"spot_id repeated: {', '.join(repeated)}")
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    return rank
+
+
+def assign(x: npt.ArrayLike, y: npt.ArrayLike, shapes: Sequence[SpotShape], *,
+           buffer_m: float) -> Assignment:
+    """Assign points (metric CRS) to spots, catchments, outside or unlocatable.
+
+    Args:
+        x, y: British National Grid metres; NaN for records without a location.
+        shapes: the spots (``trial.geo.shape_of``), spot_ids unique.
+        buffer_m: the catchment's reach beyond each spot's edge, in metres (0: none).
+
+    Returns:
+        Per point: a point inside or on the edge of a spot belongs to it (overlapping or
+        touching spots: the lowest spot_id); otherwise, within ``buffer_m`` of one or more
+        spot edges (edge of the ring included), the catchment of the spot whose edge is
+        nearest (ties: the lowest spot_id); otherwise outside. spot_id order is Unicode
+        code-point order.
+
+    Raises:
+        InputError: a negative or non-finite ``buffer_m``, or a repeated spot_id.
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ys = np.asarray(y, dtype=np.float64).ravel()
+    if xs.shape != ys.shape:
+        raise InputError("x and y must have the same length")
+    if not np.isfinite(buffer_m) or buffer_m < 0:
+        raise InputError(f"catchment.buffer_m must be 0 or more metres; found {buffer_m!r}")
+    n = len(xs)
+    area = np.full(n, OUTSIDE, dtype="<U11")
+    spot_index = np.full(n, -1, dtype=np.int64)
+    distance = np.full(n, np.nan)
+    located = np.isfinite(xs) & np.isfinite(ys)
+    area[~located] = UNLOCATABLE
+    if not shapes or not located.any():
+        return Assignment(area, spot_index, distance)
+    rank = _spot_rank(shapes)
+    where = np.flatnonzero(located)
+    point, spot, dist = _candidates(xs[where], ys[where], shapes, float(buffer_m))
+    inside = dist <= 0.0
+    keep = dist <= buffer_m
+    point, spot, dist, inside = point[keep], spot[keep], dist[keep], inside[keep]
+    # Inside beats any catchment; among spots, the lowest spot_id; among catchments, the
+    # nearest edge, then the lowest spot_id.
+    order = np.lexsort((rank[spot], np.where(inside, 0.0, dist), ~inside, point))
+    point, spot, dist, inside = point[order], spot[order], dist[order], inside[order]
+    first = np.ones(len(point), dtype=bool)
+    first[1:] = point[1:] != point[:-1]
+    chosen = where[point[first]]
+    spot_index[chosen] = spot[first]
+    distance[chosen] = np.maximum(dist[first], 0.0)
+    area[chosen] = np.where(inside[first], SPOT, CATCHMENT)
+    return Assignment(area, spot_index, distance)
+
+
+def snap_points_per_spot(x: npt.ArrayLike, y: npt.ArrayLike,
+                         shapes: Sequence[SpotShape]) -> npt.NDArray[np.int64]:
+    """How many distinct coordinates lie in each spot (edge included), in the order given.
+
+    police.uk places crimes on anonymised snap points; a spot holding none can never show a
+    crime in that data.
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ys = np.asarray(y, dtype=np.float64).ravel()
+    counts = np.zeros(len(shapes), dtype=np.int64)
+    located = np.isfinite(xs) & np.isfinite(ys)
+    if not shapes or not located.any():
+        return counts
+    ux, uy, _ = distinct_points(xs, ys)
+    _, spot, dist = _candidates(ux, uy, shapes, 0.0)
+    np.add.at(counts, spot[dist <= 0.0], 1)
+    return counts
