@@ -132,7 +132,8 @@ def test_agrees_with_every_pair_measured(seed: int) -> None:
     rng = np.random.default_rng(seed)
     spots = random_spots(rng, int(rng.integers(2, 60)), extent=float(rng.choice([300, 3000])))
     if seed == 0:
-        spots.append(circle("twin", *spots[0].geometry["center"], 5.0))  # identical centres
+        x, y = spots[0].shape.area_geometry().centroid.coords[0]
+        spots.append(circle("twin", x, y, 5.0))  # a centre shared with (or inside) spot 0
     truth = brute_force(spots)
     got = closest_pairs(spots, k=7)
     assert [p.distance_m for p in got] == pytest.approx([d for d, _, _ in truth[:7]], abs=1e-9)
@@ -157,3 +158,14 @@ def test_a_thousand_spots_well_under_a_second() -> None:
     assert summary.n_spots == 1000 and len(summary.closest) == 5
     assert close and all(p.distance_m < 500 for p in close)
     assert elapsed < 1.0, elapsed
+
+
+def test_spots_sharing_a_centre() -> None:
+    # The nearest-point search skips points equal to its own; such spots must still be measured.
+    spots = [circle("a", E, N, 10), circle("b", E, N, 20), circle("c", E + 1000, N, 10)]
+    summary = separation_summary(spots, k=3)
+    assert summary.nearest_m == {"a": 0.0, "b": 0.0, "c": 970.0}
+    assert summary.closest == (SpotPair("a", "b", 0.0), SpotPair("b", "c", 970.0),
+                               SpotPair("a", "c", 980.0))
+    two = [circle("x", E, N, 10), circle("y", E, N, 10)]
+    assert separation_summary(two).nearest_m == {"x": 0.0, "y": 0.0}
