@@ -26,20 +26,22 @@ def test_migrations_match_models(ctx) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_upgrade_backs_up_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
     from sqlalchemy import text
 
     from trial.service.context import open_context
     from trial.store.db import make_engine, resolve_url
-    from trial.store.migrate import upgrade
+    from trial.store.migrate import _config, upgrade
 
     db = tmp_path / "old.db"
-    ctx = open_context(str(db), user="t")
-    ctx.engine.dispose()
     engine = make_engine(resolve_url(str(db)))
-    with engine.begin() as conn:  # pretend the file was made by an older version
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    command.upgrade(_config(engine), "0001")  # a file made by the first version
     before, after, backup = upgrade(engine)
-    assert after == SCHEMA_HEAD and backup is not None and backup.exists()
+    assert (before, after) == ("0001", SCHEMA_HEAD)
+    assert backup is not None and backup.exists()
+    engine.dispose()
+    open_context(str(db), user="t").engine.dispose()  # opens without complaint now
+    assert text
 
 
 def test_older_schema_is_refused_until_upgrade(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -85,9 +85,18 @@ def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
 def _register_commands() -> None:
     if cli.commands:
         return
-    from trial.cli import audit_cmds, db_cmds, demo_cmds, protocol_cmds, spots_cmds, trial_cmds
+    from trial.cli import (
+        allocation_cmds,
+        audit_cmds,
+        db_cmds,
+        demo_cmds,
+        protocol_cmds,
+        spots_cmds,
+        trial_cmds,
+    )
 
-    for module in (trial_cmds, protocol_cmds, spots_cmds, audit_cmds, db_cmds, demo_cmds):
+    for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, audit_cmds, db_cmds,
+                   demo_cmds):
         module.register(cli)
 
 

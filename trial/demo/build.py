@@ -7,6 +7,7 @@ from importlib.resources import files
 import numpy as np
 
 from trial.demo.spots import demo_spots_csv
+from trial.service.allocation import randomise
 from trial.service.context import Context
 from trial.service.registration import register
 from trial.service.spots import import_spot_data
@@ -20,7 +21,7 @@ def demo_protocol_text() -> str:
 
 
 def build_demo(ctx: Context) -> str:
-    """Create, fill and register the demo trial (idempotent: an existing demo is kept)."""
+    """Create, fill, register and randomise the demo trial (an existing demo is kept)."""
     text = demo_protocol_text()
     summary = [t for t in list_trials(ctx) if t.trial == "leeds-nte-demo"]
     if summary:
@@ -30,4 +31,5 @@ def build_demo(ctx: Context) -> str:
     import_spot_data(ctx, trial=name, data=demo_spots_csv(rng).encode(),
                      source="demo-spots.csv")
     register(ctx, trial=name)
+    randomise(ctx, trial=name)
     return name

@@ -31,6 +31,7 @@ class Act:
     written: audit.Written
     entry_id: int
     at: datetime
+    actor: str
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Context:
         """One user action: one transaction and exactly one audit entry, or nothing at all."""
         with Session(self.engine, expire_on_commit=False) as session:
             act = Act(session=session, written=audit.Written(),
-                      entry_id=audit.next_entry_id(session), at=self.clock())
+                      entry_id=audit.next_entry_id(session), at=self.clock(), actor=self.actor)
             yield act
             session.flush()
             audit.append(session, entry_id=act.entry_id, at=act.at, actor=self.actor,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trial.audit import AuditedTable, register_table
-from trial.store.models import Spot, Trial
+from trial.store.models import Allocation, AllocationRow, Spot, Trial
 
 
 def stamp(value: datetime | None) -> str | None:
@@ -33,3 +33,20 @@ def spot_content(s: Spot) -> dict[str, Any]:
 
 
 register_table(AuditedTable("spot", Spot, ("trial_id", "spot_id"), spot_content))
+
+
+def allocation_content(a: Allocation) -> dict[str, Any]:
+    return {"trial_id": a.trial_id, "method": a.method, "algorithm": a.algorithm,
+            "seed": a.seed, "seed_source": a.seed_source, "draws_tried": a.draws_tried,
+            "protocol_sha256": a.protocol_sha256, "spots_sha256": a.spots_sha256,
+            "sha256": a.sha256, "created_at": stamp(a.created_at), "created_by": a.created_by}
+
+
+def allocation_row_content(r: AllocationRow) -> dict[str, Any]:
+    return {"trial_id": r.trial_id, "spot_id": r.spot_id, "arm": r.arm, "stratum": r.stratum,
+            "set": r.set_number}
+
+
+register_table(AuditedTable("allocation", Allocation, ("trial_id",), allocation_content))
+register_table(AuditedTable("allocation_row", AllocationRow, ("trial_id", "spot_id"),
+                            allocation_row_content))

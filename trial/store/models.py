@@ -68,3 +68,36 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_id: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+
+
+class Allocation(SQLModel, table=True):
+    """A trial's one allocation: drawn once (or imported), never redrawn."""
+
+    __tablename__ = "allocation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", sa_column_kwargs={"unique": True})
+    method: str = Field(max_length=20)  # a design method, or "external"
+    algorithm: str | None = Field(default=None, max_length=60)
+    seed: str | None = Field(default=None, max_length=60)  # decimal text: up to 128 bits
+    seed_source: str | None = Field(default=None, max_length=20)  # entropy | protocol
+    draws_tried: int | None = None
+    protocol_sha256: str = Field(max_length=64)
+    spots_sha256: str = Field(max_length=64)
+    sha256: str = Field(max_length=64)  # of the allocation rows, canonical
+    created_at: datetime
+    created_by: str = Field(max_length=200)
+    audit_id: int = Field(index=True)
+
+
+class AllocationRow(SQLModel, table=True):
+    __tablename__ = "allocation_row"
+    __table_args__ = (UniqueConstraint("trial_id", "spot_id", name="uq_allocation_spot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", index=True)
+    spot_id: str = Field(max_length=200)
+    arm: str = Field(max_length=100)
+    stratum: str | None = Field(default=None, sa_column=Column(Text))
+    set_number: int | None = None
+    audit_id: int = Field(index=True)
