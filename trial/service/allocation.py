@@ -25,7 +25,7 @@ EXTERNAL = "external"
 
 
 def design_inputs(protocol: Protocol, spots: list[CandidateSpot]) -> tuple[Any, Any]:
-    """The pure design's inputs: the protocol's design and the eligible spots in code-point order."""
+    """The pure design's inputs: the design and the eligible spots in code-point order."""
     from trial.design import DesignSpec, Units
 
     d = protocol.design
