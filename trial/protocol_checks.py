@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from functools import reduce
+from functools import cache, reduce
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from trial.errors import ProblemCollector
 from trial.protocol_fields import FieldReader, join, kind, quoted
@@ -125,11 +125,20 @@ def _trial(read: FieldReader, doc: dict[str, Any]) -> TrialInfo | None:
 
 
 def _known_timezone(name: str) -> bool:
+    if name not in _iana_names():
+        return False
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+@cache
+def _iana_names() -> frozenset[str]:
+    # The machine's own "localtime" (and tzdata's placeholders) would make a trial's clock depend
+    # on where it is run, so only names of real zones count.
+    return frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
 
 
 def _arms(read: FieldReader, doc: dict[str, Any]) -> tuple[Arm, ...]:

@@ -179,6 +179,10 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
      {"trial.timezone": 'unknown IANA timezone "Europe/Lundon"'}),
     ("timezone that is a path", variant(after(TRIAL, 'timezone = "../../etc/passwd"')),
      {"trial.timezone": "unknown IANA timezone"}),
+    ("timezone of the machine running it", variant(after(TRIAL, 'timezone = "localtime"')),
+     {"trial.timezone": 'unknown IANA timezone "localtime"'}),
+    ("timezone from a system folder", variant(after(TRIAL, 'timezone = "posix/Europe/London"')),
+     {"trial.timezone": "unknown IANA timezone"}),
     # windows
     ("window ends before it starts", variant(
         (TREATMENT, 'treatment = { start = "2024-04-07", end = "2024-01-08" }\n')),
