@@ -88,7 +88,7 @@ class Window:
     end: dt.date
 
     @property
-    def days(self) -> int:
+    def n_days(self) -> int:
         """Number of dates in the window."""
         return (self.end - self.start).days + 1
 

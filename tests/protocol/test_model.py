@@ -62,7 +62,7 @@ def test_lookups() -> None:
     assert p.windows.get("follow_up") is None
     assert p.windows.get("hours") is None
     assert [w.name for w in p.windows.defined] == ["baseline", "treatment"]
-    assert p.windows.treatment.days == 91
+    assert p.windows.treatment.n_days == 91
     with pytest.raises(KeyError):
         p.arm("c")
     with pytest.raises(KeyError):
