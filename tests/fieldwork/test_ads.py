@@ -268,3 +268,16 @@ def test_real_snapchat_rows_with_an_ad_set_column(tmp_path: Path, shared_data: P
     assert res.rows == () and {p.line for p in res.problems} == {3, 4, 5, 6, 7, 9}
     assert "without the age/gender" in res.problems[0].what
     assert "AST" not in str(res.problems)  # the zone suffix was read, not refused
+
+
+def test_cells_refuse_what_is_not_a_finite_number() -> None:
+    from trial.fieldwork.cells import CellError
+
+    cells = CellReader()
+    for text in ("1e400", "nan", "inf", "12.5x"):
+        with pytest.raises(CellError):
+            cells.count(text)
+    with pytest.raises(CellError, match="whole number"):
+        cells.count("12.5")
+    assert cells.count("12.0") == 12 and cells.count("<5") == 2 and cells.suppressed == 1
+    assert cells.number("£1,234.50") == 1234.5 and cells.number("-", missing=0.0) == 0.0

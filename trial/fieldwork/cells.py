@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -89,9 +90,12 @@ class CellReader:
             t, scale = t[:-1], 0.01
         t = t.strip(_CURRENCY_MARKS).replace(",", "").replace(" ", "")
         try:
-            return float(t) * scale
+            value = float(t) * scale
         except ValueError:
             raise CellError(f"{text.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise CellError(f"{text.strip()!r} is not a finite number")
+        return value
 
     def count(self, text: str, *, missing: int | None = None) -> int | None:
         """A whole number (as :meth:`number`); ``12.0`` is accepted, ``12.5`` is not.
