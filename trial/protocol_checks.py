@@ -186,7 +186,8 @@ def _factors(read: FieldReader, arm: dict[str, Any], path: str) -> dict[str, int
 
 def _check_factorial(read: FieldReader, arms: list[tuple[str, dict[str, int] | None]]) -> None:
     declared = [(p, f) for p, f in arms if f is not None]
-    if not declared:
+    # An empty or malformed factors table has been reported; it cannot serve as the reference.
+    if not declared or not declared[0][1]:
         return
     first_path, first = declared[0]
     names = list(first)

@@ -129,6 +129,11 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
                                              "factors = { digital = 0, foot = 0 }"),
                                             base=FACTORIAL),
      {"arm[4].factors": "must declare the same factors as arm[1] (digital, physical)"}),
+    ("empty factors", variant(after(ARM_A, "factors = {}")),
+     {"arm[1].factors": "must name at least one factor"}),
+    ("factors not a table", variant(after(ARM_A, "factors = [1, 0]")),
+     {"arm[1].factors": "must be a table of factor levels such as { digital = 1, physical = 0 }, "
+                        "not an array"}),
     ("two arms with the same levels", variant(("factors = { digital = 0, physical = 0 }",
                                                "factors = { digital = 0, physical = 1 }"),
                                               base=FACTORIAL),
