@@ -43,6 +43,9 @@ class AuditedTable:
     model: Any
     key: tuple[str, ...]
     content: Callable[[Any], dict[str, Any]]
+    # For tables of millions of rows: digests and row counts of every entry's rows, computed
+    # in bulk (the rows of such tables are never updated or removed).
+    bulk_digest: Callable[[Session], dict[int, tuple[str, int]]] | None = None
 
 
 AUDITED: dict[str, AuditedTable] = {}
@@ -90,6 +93,7 @@ class Written:
     record: dict[str, Any] | None = None  # a single-row entity's content after the action
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     removed: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    bulk: dict[str, tuple[str, int]] = field(default_factory=dict)
     file_sha256: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -125,10 +129,12 @@ def append(session: Session, *, entry_id: int, at: datetime, actor: str, action:
     head = session.get(AuditHead, 1)
     assert head is not None and head.last_id + 1 == entry_id
     digests = {name: rows_digest(AUDITED[name], rows) for name, rows in written.tables.items()}
+    digests.update({name: d for name, (d, _) in written.bulk.items()})
     detail: dict[str, Any] = dict(written.extra)
     if digests:
         detail["tables"] = digests
         counts = {name: len(rows) for name, rows in written.tables.items()}
+        counts.update({name: n for name, (_, n) in written.bulk.items()})
         detail["rows"] = counts
         small = {name: {row_key(AUDITED[name], c): canonical_sha256(c) for c in rows}
                  for name, rows in written.tables.items() if len(rows) <= ROW_HASH_LIMIT}
@@ -215,6 +221,21 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
             for aid, content in rows:
                 removed[(name, int(aid))].append(content)
     for name, table in AUDITED.items():
+        if table.bulk_digest is not None:
+            bulk = table.bulk_digest(session)
+            for aid, (digest, count) in sorted(bulk.items()):
+                n_rows += count
+                e4 = by_id.get(aid)
+                if e4 is None:
+                    problems.append(f"{name} rows name audit entry {aid}, which does not exist")
+                elif json.loads(e4.detail).get("tables", {}).get(name) != digest:
+                    problems.append(f"{name} rows written by audit entry {aid} ({e4.action}, "
+                                    f"{e4.at}) no longer match: changed outside Spotlight")
+            for e5 in entries:
+                d5 = json.loads(e5.detail)
+                if d5.get("rows", {}).get(name) and e5.id not in bulk:
+                    problems.append(f"{name} rows written by audit entry {e5.id} are missing")
+            continue
         live: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in session.exec(select(table.model)):
             n_rows += 1

@@ -90,13 +90,14 @@ def _register_commands() -> None:
         audit_cmds,
         db_cmds,
         demo_cmds,
+        outcome_cmds,
         protocol_cmds,
         spots_cmds,
         trial_cmds,
     )
 
-    for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, audit_cmds, db_cmds,
-                   demo_cmds):
+    for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, outcome_cmds,
+                   audit_cmds, db_cmds, demo_cmds):
         module.register(cli)
 
 

@@ -49,7 +49,7 @@ def outcome_mask(frame: pd.DataFrame, *, crime_types: str | Sequence[str] = "all
     if source not in SOURCES:
         raise InputError(Problem(f"must be one of {', '.join(SOURCES)}; found {source!r}",
                                  field="outcome.source"))
-    mask = pd.isna(frame["excluded_reason"].astype(object)).to_numpy(dtype=bool)
+    mask = pd.isna(frame["excluded_reason"].astype(object)).to_numpy(dtype=bool).copy()
     if isinstance(crime_types, str):
         if crime_types != "all":
             raise InputError(Problem(f"must be \"all\" or a list of names; found "

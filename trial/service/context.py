@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import trial.store.content  # noqa: F401  (registers audited tables)
+import trial.store.crime_rows  # noqa: F401  (registers audited tables)
 from trial import audit
 from trial.store.db import ensure_schema, is_sqlite, make_engine, resolve_url
 

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trial.audit import AuditedTable, register_table
-from trial.store.models import Allocation, AllocationRow, Spot, Trial
+from trial.store.models import (
+    Allocation,
+    AllocationRow,
+    CrimeImport,
+    OutcomeLock,
+    Spot,
+    Trial,
+)
 
 
 def stamp(value: datetime | None) -> str | None:
@@ -50,3 +57,20 @@ def allocation_row_content(r: AllocationRow) -> dict[str, Any]:
 register_table(AuditedTable("allocation", Allocation, ("trial_id",), allocation_content))
 register_table(AuditedTable("allocation_row", AllocationRow, ("trial_id", "spot_id"),
                             allocation_row_content))
+
+
+def crime_import_content(c: CrimeImport) -> dict[str, Any]:
+    return {"trial_id": c.trial_id, "format": c.format, "files": json.loads(c.files),
+            "counts": json.loads(c.counts), "imported_at": stamp(c.imported_at),
+            "imported_by": c.imported_by}
+
+
+def outcome_lock_content(o: OutcomeLock) -> dict[str, Any]:
+    return {"trial_id": o.trial_id, "sha256": o.sha256, "records": o.records,
+            "locked_at": stamp(o.locked_at), "locked_by": o.locked_by}
+
+
+register_table(AuditedTable("crime_import", CrimeImport, ("trial_id", "imported_at"),
+                            crime_import_content))
+register_table(AuditedTable("outcome_lock", OutcomeLock, ("trial_id", "locked_at"),
+                            outcome_lock_content))

@@ -101,3 +101,75 @@ class AllocationRow(SQLModel, table=True):
     stratum: str | None = Field(default=None, sa_column=Column(Text))
     set_number: int | None = None
     audit_id: int = Field(index=True)
+
+
+class CrimeImport(SQLModel, table=True):
+    """One ``crimes import`` call: its files (name, SHA-256, rows) and what became of them."""
+
+    __tablename__ = "crime_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", index=True)
+    format: str = Field(max_length=20)
+    files: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON list
+    counts: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON object
+    imported_at: datetime
+    imported_by: str = Field(max_length=200)
+    audit_id: int = Field(index=True)
+
+
+class CrimeRecord(SQLModel, table=True):
+    """A crime or event record, kept with where it was assigned (never silently dropped)."""
+
+    __tablename__ = "crime_record"
+    __table_args__ = (
+        UniqueConstraint("trial_id", "record_key", name="uq_crime_record_key"),
+        Index("ix_crime_record_trial_area", "trial_id", "area", "spot_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id")
+    import_id: int = Field(foreign_key="crime_import.id", index=True)
+    record_key: str = Field(sa_column=Column(Text, nullable=False))
+    source_format: str = Field(max_length=20)
+    crime_id: str | None = Field(default=None, sa_column=Column(Text))
+    month: str = Field(max_length=7)
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    precision: str = Field(max_length=10)
+    crime_type: str | None = Field(default=None, sa_column=Column(Text))
+    offence_code: str | None = Field(default=None, max_length=20)
+    record_type: str | None = Field(default=None, sa_column=Column(Text))
+    how_reported: str | None = Field(default=None, max_length=20)
+    domestic: bool | None = None
+    status: str | None = Field(default=None, max_length=60)
+    excluded_reason: str | None = Field(default=None, sa_column=Column(Text))
+    lon: float | None = None
+    lat: float | None = None
+    x: float | None = None
+    y: float | None = None
+    default_location: bool = False
+    location: str | None = Field(default=None, sa_column=Column(Text))
+    lsoa_code: str | None = Field(default=None, max_length=20)
+    falls_within: str | None = Field(default=None, sa_column=Column(Text))
+    last_outcome: str | None = Field(default=None, sa_column=Column(Text))
+    source_file: str = Field(sa_column=Column(Text, nullable=False))
+    line: int
+    area: str = Field(max_length=20)  # spot | catchment | outside | unlocatable | excluded
+    spot_id: str | None = Field(default=None, max_length=200)
+    distance_m: float | None = None
+    audit_id: int = Field(index=True)
+
+
+class OutcomeLock(SQLModel, table=True):
+    """The outcome data frozen before analysis: the stored records' hash at that moment."""
+
+    __tablename__ = "outcome_lock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", index=True)
+    sha256: str = Field(max_length=64)
+    records: int
+    locked_at: datetime
+    locked_by: str = Field(max_length=200)
+    audit_id: int = Field(index=True)
