@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trial.audit import AuditedTable, register_table
+from trial.canonical import sha256_hex
 from trial.store.models import (
     Allocation,
     AllocationRow,
+    AnalysisResult,
     CrimeImport,
     OutcomeLock,
+    ProtocolAmendment,
     Spot,
     Trial,
 )
@@ -74,3 +77,21 @@ register_table(AuditedTable("crime_import", CrimeImport, ("trial_id", "imported_
                             crime_import_content))
 register_table(AuditedTable("outcome_lock", OutcomeLock, ("trial_id", "locked_at"),
                             outcome_lock_content))
+
+
+def amendment_content(a: ProtocolAmendment) -> dict[str, Any]:
+    return {"trial_id": a.trial_id, "version": a.version, "protocol_text": a.protocol_text,
+            "sha256": a.sha256, "previous_sha256": a.previous_sha256, "reason": a.reason,
+            "amended_at": stamp(a.amended_at), "amended_by": a.amended_by}
+
+
+def analysis_result_content(r: AnalysisResult) -> dict[str, Any]:
+    return {"trial_id": r.trial_id, "sha256": r.sha256, "protocol_sha256": r.protocol_sha256,
+            "outcome_lock_id": r.outcome_lock_id, "results_sha256": sha256_hex(r.results),
+            "saved_at": stamp(r.saved_at), "saved_by": r.saved_by}
+
+
+register_table(AuditedTable("protocol_amendment", ProtocolAmendment, ("trial_id", "version"),
+                            amendment_content))
+register_table(AuditedTable("analysis_result", AnalysisResult, ("trial_id", "saved_at"),
+                            analysis_result_content))

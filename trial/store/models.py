@@ -173,3 +173,36 @@ class OutcomeLock(SQLModel, table=True):
     locked_at: datetime
     locked_by: str = Field(max_length=200)
     audit_id: int = Field(index=True)
+
+
+class ProtocolAmendment(SQLModel, table=True):
+    """A change after registration: the new text and hash beside the registered ones."""
+
+    __tablename__ = "protocol_amendment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", index=True)
+    version: int  # 1 for the first amendment
+    protocol_text: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    previous_sha256: str = Field(max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    amended_at: datetime
+    amended_by: str = Field(max_length=200)
+    audit_id: int = Field(index=True)
+
+
+class AnalysisResult(SQLModel, table=True):
+    """Saved results (``analyse --save``): what reports, exports and unblinding refer to."""
+
+    __tablename__ = "analysis_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial.id", index=True)
+    sha256: str = Field(max_length=64)  # of the canonical results document
+    protocol_sha256: str = Field(max_length=64)
+    outcome_lock_id: int | None = Field(default=None, foreign_key="outcome_lock.id")
+    results: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    saved_at: datetime
+    saved_by: str = Field(max_length=200)
+    audit_id: int = Field(index=True)
