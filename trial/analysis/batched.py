@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,12 +49,12 @@ def _normal_equations(
         vw = V[i] * w
         for j in range(i, k):
             A[:, i, j] = A[:, j, i] = np.einsum("rn,rn->r", vw, V[j])
-        vf = vw @ F
+        vf = np.einsum("rn,nq->rq", vw, F)
         A[:, i, k:] = vf
         A[:, k:, i] = vf
         b[:, i] = np.einsum("rn,rn->r", V[i], wz)
-    A[:, k:, k:] = (w @ FF).reshape(r, q, q)
-    b[:, k:] = wz @ F
+    A[:, k:, k:] = np.einsum("rn,nq->rq", w, FF).reshape(r, q, q)
+    b[:, k:] = np.einsum("rn,nq->rq", wz, F)
     return A, b
 
 
@@ -66,7 +67,9 @@ def _solve(
 
 
 def _xt(V: np.ndarray, F: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    out: np.ndarray = np.concatenate([np.einsum("krn,rn->rk", V, vec), vec @ F], axis=1)
+    out: np.ndarray = np.concatenate(
+        [np.einsum("krn,rn->rk", V, vec), np.einsum("rn,nq->rq", vec, F)], axis=1
+    )
     return out
 
 
@@ -106,7 +109,7 @@ def _joint_newton_step(
 
 def _linear_predictor(V: np.ndarray, F: np.ndarray, beta: np.ndarray) -> np.ndarray:
     k = V.shape[0]
-    eta: np.ndarray = beta[:, k:] @ F.T
+    eta: np.ndarray = np.einsum("rq,nq->rn", beta[:, k:], F)
     for i in range(k):
         eta += V[i] * beta[:, i, None]
     return eta
@@ -280,3 +283,46 @@ def fit_batched(
     if out_theta is not None:
         out_theta[rows] = theta
     return BatchedFit(out_beta, out_theta, converged, iterations)
+
+
+def fit_batched_chunks(
+    model: str,
+    y: np.ndarray,
+    V: np.ndarray,
+    F: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    theta_start: float | None = None,
+    beta_start: np.ndarray | None = None,
+    chunk: int = 1000,
+    workers: int = 1,
+) -> BatchedFit:
+    """`fit_batched` over blocks of `chunk` allocations (small blocks stay in cache), on
+    `workers` threads. The blocks are independent, so results depend on neither."""
+    R = V.shape[0]
+    bounds = [(i, min(i + chunk, R)) for i in range(0, R, chunk)]
+    n_workers = max(1, workers)
+
+    def run(bound: tuple[int, int]) -> BatchedFit:
+        return fit_batched(
+            model,
+            y,
+            V[bound[0] : bound[1]],
+            F,
+            offset=offset,
+            theta_start=theta_start,
+            beta_start=beta_start,
+        )
+
+    if n_workers == 1 or len(bounds) == 1:
+        parts = [run(b) for b in bounds]
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            parts = list(pool.map(run, bounds))
+    thetas = [p.theta for p in parts]
+    return BatchedFit(
+        coef=np.concatenate([p.coef for p in parts]),
+        theta=None if thetas[0] is None else np.concatenate([t for t in thetas if t is not None]),
+        converged=np.concatenate([p.converged for p in parts]),
+        iterations=max(p.iterations for p in parts),
+    )

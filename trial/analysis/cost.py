@@ -40,7 +40,8 @@ class PreventedResult:
 def _mean(fit_: ModelFit, X: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
     eta = X @ fit_.coef + (0.0 if offset is None else offset)
     # log-linear models log(1 + y): back-transform to the count scale.
-    return np.exp(eta) - 1.0 if fit_.model == "log-linear" else np.exp(eta)
+    mean: np.ndarray = np.exp(eta) - 1.0 if fit_.model == "log-linear" else np.exp(eta)
+    return mean
 
 
 def prevented(

@@ -101,9 +101,9 @@ def design_matrix(
             problems.append(Problem("set numbers must be whole numbers or empty", field=set_col))
         else:
             has_set = numbers.notna().to_numpy()
-            values = numbers.fillna(-1).astype(int).to_numpy()
-            for level in sorted(set(values[has_set]))[1:]:
-                columns.append((values == level).astype(float))
+            set_numbers = numbers.fillna(-1).astype(int).to_numpy()
+            for level in sorted(set(set_numbers[has_set].tolist()))[1:]:
+                columns.append((set_numbers == level).astype(float))
                 terms.append(f"set[{level}]")
             if not has_set.all() and has_set.any():
                 columns.append((~has_set).astype(float))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from trial.analysis.batched import fit_batched
+from trial.analysis.batched import fit_batched_chunks
 from trial.analysis.contrasts import ALTERNATIVES
 from trial.analysis.modelfit import MODEL_NAMES, FitFailure
 from trial.analysis.models import fit
@@ -137,7 +137,7 @@ def randomisation_test(
     single = fit(model, y, X, terms=terms, offset=offset, fallback=None)
     d_obs = float(weights @ single.coef[: k - 1])
     both = np.vstack([observed[None, :], redraws])
-    batch = fit_batched(
+    batch = fit_batched_chunks(
         model,
         y,
         arm_columns(both, k),

@@ -120,6 +120,7 @@ def irls(
             return beta, mu, np.linalg.inv((X.T * w) @ X), it, True
         beta_old = beta
     w = mu if theta is None else mu / (1.0 + mu / theta)
+    assert beta is not None  # max_iter >= 1 solved at least once
     return beta, mu, np.linalg.inv((X.T * w) @ X), max_iter, False
 
 
