@@ -206,3 +206,4 @@ class AnalysisResult(SQLModel, table=True):
     saved_at: datetime
     saved_by: str = Field(max_length=200)
     audit_id: int = Field(index=True)
+from trial.store.fieldwork_models import *  # noqa: E402,F401,F403
