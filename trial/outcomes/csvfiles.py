@@ -82,6 +82,9 @@ def read_file_text(path: Path, name: str, *, encoding: str = "utf-8") -> tuple[s
             name, line)) from None
     except LookupError:
         raise InputError(Problem(f"unknown text encoding {encoding!r}", name)) from None
+    if "\r" in text:
+        # Windows and old Mac line endings: one newline convention, as editors count lines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise InputError(Problem("contains NUL bytes: not a CSV text file", name, line))
@@ -98,25 +101,19 @@ def _header(text: str) -> list[str]:
 
 
 def _row_structure(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each data row's field count, blankness and first line, from the text's bytes.
+    """Each data row's field count, blankness and first line (header = line 1).
 
-    Commas and newlines inside double quotes do not count (a doubled quote toggles the
-    quoting twice, so it changes nothing); the work is vectorised over the bytes.
+    Without quotes the work is vectorised over the text's bytes; with quotes the csv module
+    splits the rows, as pandas does (a quote opens a quoted field only at its start).
     """
-    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    is_nl = b == 10
-    is_comma = b == 44
     if text.find('"') >= 0:
-        # uint8 wraps, and only the parity of the running count of quotes matters
-        outside = (np.cumsum(b == 34, dtype=np.uint8) & 1) == 0
-        row_end = np.flatnonzero(is_nl & outside)
-        commas = np.flatnonzero(is_comma & outside)
-    else:
-        row_end = np.flatnonzero(is_nl)
-        commas = np.flatnonzero(is_comma)
+        return _row_structure_quoted(text)
+    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    row_end = np.flatnonzero(b == 10)
     if len(b) and b[-1] != 10:
         row_end = np.append(row_end, len(b))
     row_start = np.concatenate([[0], row_end[:-1] + 1]) if len(row_end) else np.zeros(0, int)
+    commas = np.flatnonzero(b == 44)
     fields = np.bincount(np.searchsorted(row_end, commas), minlength=len(row_end))[
         :len(row_end)] + 1
     length = row_end - row_start
@@ -124,9 +121,23 @@ def _row_structure(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     nonempty = length > 0
     ends_cr[nonempty] = b[row_end[nonempty] - 1] == 13
     blank = (length == 0) | ((length == 1) & ends_cr)
-    newline_pos = np.flatnonzero(is_nl)
-    first_line = np.searchsorted(newline_pos, row_start) + 1
+    first_line = np.arange(1, len(row_end) + 1)
     return fields[1:], blank[1:], first_line[1:]
+
+
+def _row_structure_quoted(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fields: list[int] = []
+    blank: list[bool] = []
+    first: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    prev_end = 0
+    for row in reader:
+        first.append(prev_end + 1)
+        prev_end = reader.line_num
+        fields.append(len(row))
+        blank.append(not row)
+    return (np.asarray(fields[1:], dtype=np.int64), np.asarray(blank[1:], dtype=bool),
+            np.asarray(first[1:], dtype=np.int64))
 
 
 def read_table(text: str, name: str, *, expected: Sequence[str] | None = None,
@@ -166,7 +177,10 @@ def read_table(text: str, name: str, *, expected: Sequence[str] | None = None,
                                  + ",".join(header), name, 1))
     width = len(header)
     problems: list[Problem] = []
-    fields, blank, first_line = _row_structure(text)
+    try:
+        fields, blank, first_line = _row_structure(text)
+    except csv.Error as exc:
+        raise InputError(Problem(f"is not valid CSV: {exc}", name)) from None
     wrong = np.flatnonzero((fields != width) & ~blank)
     for i in wrong[:MAX_LISTED]:
         problems.append(Problem(f"has {fields[i]} fields, the header has {width}",

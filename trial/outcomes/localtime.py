@@ -11,6 +11,7 @@ import pandas as pd
 from trial.errors import InputError
 
 # An offset written after a time of day (a date's own "-01" is not an offset)
+_FIRST_YEAR, _LAST_YEAR = 1900, 2199
 _OFFSET = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
 
 
@@ -40,6 +41,12 @@ def check_timezone(timezone: str) -> zoneinfo.ZoneInfo:
                          "\"Europe/London\"") from None
 
 
+def _in_range(stamps: np.ndarray) -> np.ndarray:
+    """Times a crime record can carry (and nanosecond timestamps can hold)."""
+    years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+    return np.asarray(~np.isnat(stamps) & (years >= _FIRST_YEAR) & (years <= _LAST_YEAR))
+
+
 def parse_times(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTimes:
     """Parse written times; a time without an offset is local to ``timezone``.
 
@@ -49,13 +56,14 @@ def parse_times(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTim
         timezone: the trial's IANA timezone.
 
     Returns:
-        UTC instants and the values refused: unreadable, or a local time that does not exist
-        (clocks going forward) or happens twice (clocks going back) and carries no offset.
+        UTC instants and the values refused: unreadable, outside the years 1900-2199, or a
+        local time that does not exist (clocks going forward) or happens twice (clocks going
+        back) and carries no offset.
     """
     check_timezone(timezone)
-    values = text.astype(object).fillna("").str.strip()
+    values = text.astype(object).fillna("").str.strip().reset_index(drop=True)
     n = len(values)
-    result = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
+    result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     refused: list[tuple[int, str]] = []
     given = (values != "").to_numpy(dtype=bool)
     if fmt is not None and "%z" in fmt:
@@ -64,40 +72,50 @@ def parse_times(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTim
         has_offset = given & values.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool)
     else:
         has_offset = np.zeros(n, dtype=bool)
-    how = f"the format {fmt!r}" if fmt else "ISO 8601 (2024-01-05 21:30)"
+    how = (f"the format {fmt!r}" if fmt else "ISO 8601 (2024-01-05 21:30)") + (
+        f", years {_FIRST_YEAR} to {_LAST_YEAR}")
+
+    def unreadable(rows: np.ndarray) -> None:
+        refused.extend((int(i), f"{values.iat[i]!r} is not a time in {how}") for i in rows)
+
     if has_offset.any():
+        idx = np.flatnonzero(has_offset)
         parsed = pd.to_datetime(values[has_offset], format=fmt or "ISO8601", utc=True,
                                 errors="coerce")
-        result[has_offset] = parsed
-        for i in np.flatnonzero(has_offset)[pd.isna(parsed).to_numpy()]:
-            refused.append((int(i), f"{values.iat[i]!r} is not a time in {how}"))
+        stamps = np.asarray(pd.DatetimeIndex(parsed).tz_localize(None).to_numpy())
+        ok = _in_range(stamps)
+        result[idx[ok]] = stamps[ok].astype("datetime64[ns]")
+        unreadable(idx[~ok])
     local = given & ~has_offset
     if local.any():
-        naive = pd.to_datetime(values[local], format=fmt or "ISO8601", errors="coerce")
-        bad = pd.isna(naive).to_numpy()
         idx = np.flatnonzero(local)
-        for i in idx[bad]:
-            refused.append((int(i), f"{values.iat[i]!r} is not a time in {how}"))
-        naive_ok = pd.DatetimeIndex(naive[~bad])
-        if naive_ok.tz is not None:
-            naive_ok = naive_ok.tz_localize(None)
-        m = len(naive_ok)
-        summer = naive_ok.tz_localize(timezone, ambiguous=np.ones(m, dtype=bool),
-                                      nonexistent="NaT")
-        winter = naive_ok.tz_localize(timezone, ambiguous=np.zeros(m, dtype=bool),
-                                      nonexistent="NaT")
-        ok_idx = idx[~bad]
+        naive = pd.DatetimeIndex(pd.to_datetime(values[local], format=fmt or "ISO8601",
+                                                errors="coerce"))
+        if naive.tz is not None:
+            naive = naive.tz_localize(None)
+        stamps = np.asarray(naive.to_numpy())
+        ok = _in_range(stamps)
+        unreadable(idx[~ok])
+        idx = idx[ok]
+        wall = pd.DatetimeIndex(stamps[ok].astype("datetime64[ns]"))
+        m = len(wall)
+        summer = wall.tz_localize(timezone, ambiguous=np.ones(m, dtype=bool),
+                                  nonexistent="NaT")
+        winter = wall.tz_localize(timezone, ambiguous=np.zeros(m, dtype=bool),
+                                  nonexistent="NaT")
         missing = np.asarray(pd.isna(summer))
         twice = ~missing & np.asarray(summer != winter)
         for j in np.flatnonzero(missing):
-            refused.append((int(ok_idx[j]), f"{values.iat[ok_idx[j]]!r} does not exist in "
+            refused.append((int(idx[j]), f"{values.iat[idx[j]]!r} does not exist in "
                             f"{timezone} (the clocks went forward); give the time with its "
                             "UTC offset"))
         for j in np.flatnonzero(twice):
-            refused.append((int(ok_idx[j]), f"{values.iat[ok_idx[j]]!r} happens twice in "
+            refused.append((int(idx[j]), f"{values.iat[idx[j]]!r} happens twice in "
                             f"{timezone} (the clocks went back); give the time with its "
                             "UTC offset"))
         good = ~missing & ~twice
-        result.iloc[ok_idx[good]] = summer[good].tz_convert("UTC")
+        result[idx[good]] = np.asarray(
+            summer[good].tz_convert("UTC").tz_localize(None).to_numpy()).astype(
+            "datetime64[ns]")
     refused.sort()
-    return ParsedTimes(utc=pd.DatetimeIndex(result), refused=refused)
+    return ParsedTimes(utc=pd.DatetimeIndex(result).tz_localize("UTC"), refused=refused)
