@@ -100,7 +100,7 @@ def _header(text: str) -> list[str]:
         return []
 
 
-def _row_structure(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _row_structure(text: str, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each data row's field count, blankness and first line (header = line 1).
 
     Without quotes the work is vectorised over the text's bytes; with quotes the csv module
@@ -108,14 +108,13 @@ def _row_structure(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     if text.find('"') >= 0:
         return _row_structure_quoted(text)
-    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    b = np.frombuffer(data, dtype=np.uint8)
     row_end = np.flatnonzero(b == 10)
     if len(b) and b[-1] != 10:
         row_end = np.append(row_end, len(b))
     row_start = np.concatenate([[0], row_end[:-1] + 1]) if len(row_end) else np.zeros(0, int)
-    commas = np.flatnonzero(b == 44)
-    fields = np.bincount(np.searchsorted(row_end, commas), minlength=len(row_end))[
-        :len(row_end)] + 1
+    commas_before_end = np.searchsorted(np.flatnonzero(b == 44), row_end)
+    fields = np.diff(commas_before_end, prepend=0) + 1
     length = row_end - row_start
     ends_cr = np.zeros(len(row_end), dtype=bool)
     nonempty = length > 0
@@ -178,7 +177,8 @@ def read_table(text: str, name: str, *, expected: Sequence[str] | None = None,
     width = len(header)
     problems: list[Problem] = []
     try:
-        fields, blank, first_line = _row_structure(text)
+        data = text.encode("utf-8")
+        fields, blank, first_line = _row_structure(text, data)
     except csv.Error as exc:
         raise InputError(Problem(f"is not valid CSV: {exc}", name)) from None
     wrong = np.flatnonzero((fields != width) & ~blank)
@@ -192,8 +192,9 @@ def read_table(text: str, name: str, *, expected: Sequence[str] | None = None,
     if problems:
         raise InputError(problems)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=True, engine="c")
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=True,
+                            engine="c")
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         raise InputError(Problem(f"is not valid CSV: {exc}", name)) from None
     if len(frame) != len(lines) or list(frame.columns) != header:
