@@ -18,6 +18,7 @@ from trial.design import (
     balance_table,
     check_rerandomisation,
     generator,
+    simulate_allocations,
 )
 from trial.design.procedure import BATCH, base_batch, lay_out
 from trial.errors import InputError, RefusedError
@@ -142,3 +143,28 @@ def test_check_with_no_acceptable_draw_warns() -> None:
     check = check_rerandomisation(spec, make_units(41), generator(3), n_draws=500)
     assert check.accepted == 0 and check.predictable
     assert check.warning is not None and "too strict" in check.warning
+
+
+def test_factorial_arms_rerandomise() -> None:
+    arms = ("neither", "digital", "physical", "both")
+    spec = DesignSpec(arms, method="rerandomise", balance_on=("baseline",), max_abs_smd=0.2)
+    units = make_units(42)
+    for seed in range(10):
+        allocation = allocate(spec, units, generator(seed))
+        table = balance_table(units, allocation.arms, ["baseline"], arm_order=arms)
+        assert len(table) == 6 and max(abs(r.smd) for r in table) <= 0.2
+        assert sorted(allocation.arms.count(a) for a in arms) in ([10, 10, 11, 11],)
+
+
+def test_simulated_allocations_follow_the_full_procedure() -> None:
+    spec = DesignSpec(("a", "b"), method="rerandomise", balance_on=("baseline", "harm"),
+                      max_abs_smd=0.1)
+    units = make_units(41)
+    matrix = simulate_allocations(spec, units, generator(4), n=300)
+    assert matrix.shape == (300, 41)
+    # counts are re-drawn: 20/21 and 21/20 both occur
+    assert set((matrix == 0).sum(axis=1).tolist()) == {20, 21}
+    for row in matrix[:40]:
+        table = balance_table(units, [spec.arms[k] for k in row], ["baseline", "harm"],
+                              arm_order=spec.arms)
+        assert max(abs(r.smd) for r in table) <= 0.1

@@ -14,7 +14,7 @@ from trial.design.procedure import Layout, lay_out
 from trial.design.spec import Allocation, DesignSpec, Units, refuse
 from trial.errors import RefusedError
 
-ENUMERATION_LIMIT = 200_000
+ENUMERATION_CELLS = 20_000_000  # spots x allocations enumerated to filter by a rule
 MAX_BATCH = 20_000
 
 
@@ -160,7 +160,7 @@ def redraws(spec: DesignSpec, units: Units, observed: Allocation, rng: np.random
     rule = layout.rule
     if rule is None and total <= n:
         return Redraws(_enumerate(obs, movable), True, spec.arms)
-    if rule is not None and total <= ENUMERATION_LIMIT:
+    if rule is not None and total * layout.n <= ENUMERATION_CELLS:
         every = _enumerate(obs, movable)
         acceptable = every[rule(every)]
         if len(acceptable) <= n:
