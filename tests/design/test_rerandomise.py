@@ -116,7 +116,7 @@ def test_check_on_a_design_small_enough_to_enumerate() -> None:
         acceptable += abs(smd(a, b)) <= 0.1
     assert acceptable == 8  # enumerated above: 8 of the 70 splits
     check = check_rerandomisation(spec, units, generator(3), n_draws=20_000)
-    assert check.total_allocations == 70
+    assert check.total_allocations == 70 and check.total_exact
     p = acceptable / 70
     # binomial check at |z| < 4.5
     assert abs(check.accepted - 20_000 * p) < 4.5 * math.sqrt(20_000 * p * (1 - p))

@@ -121,3 +121,22 @@ def test_stratum_labels_join_attributes_in_strata_order() -> None:
     spec = DesignSpec(("a", "b"), method="stratified", strata=("beat", "district"))
     allocation = allocate(spec, units, generator(1))
     assert allocation.strata == ("1 | A", "2 | A", "1 | B", "2 | B")
+
+
+def test_too_many_strata_to_count_is_refused_or_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trial.design.stratified as stratified
+    from trial.design import check_rerandomisation
+    from trial.errors import RefusedError
+
+    monkeypatch.setattr(stratified, "COUNTED_STATES", 50)
+    units = stratified_units((4, 5, 7, 2, 5, 4, 7, 5))
+    spec = DesignSpec(("a", "b", "c"), method="stratified", strata=("district",))
+    with pytest.raises(RefusedError, match="at least"):
+        count_allocations(spec, units)
+    rerandomised = DesignSpec(("a", "b", "c"), method="rerandomise", strata=("district",),
+                              balance_on=("baseline",), max_abs_smd=0.3)
+    check = check_rerandomisation(rerandomised, units, generator(1), n_draws=200)
+    assert not check.total_exact
+    monkeypatch.setattr(stratified, "COUNTED_STATES", 20_000)
+    exact = count_allocations(spec, units)
+    assert 0 < check.total_allocations < exact

@@ -35,6 +35,7 @@ from trial.canonical import canonical_sha256
 from trial.design.matched import set_numbers
 from trial.design.procedure import Layout, base_batch, count_base, draw, lay_out
 from trial.design.spec import Allocation, DesignSpec, Units, refuse
+from trial.errors import RefusedError
 
 ALGORITHM = "spotlight-allocation/1"
 
@@ -111,8 +112,16 @@ def count_allocations(spec: DesignSpec, units: Units) -> int:
         n! / prod(c_a!); stratified: sum over the tables the rounding can give of the
         product over strata of multinomials; matched: (R! / prod(r_a!))^sets times the
         leftovers' complete count. Rerandomise counts its complete (or stratified) draws.
+
+    Raises:
+        RefusedError: so many strata hold leftovers that the reachable tables cannot all be
+            listed (beyond about 25 such strata).
     """
-    return count_base(lay_out(spec, units))
+    count, exact = count_base(lay_out(spec, units))
+    if not exact:
+        raise RefusedError("too many strata with leftover spots to count the allocations "
+                           f"exactly; there are at least {count:.3e}")
+    return count
 
 
 def simulate_allocations(spec: DesignSpec, units: Units, rng: np.random.Generator, *,

@@ -10,7 +10,13 @@ from trial.design.balance import Rule, balance_rule
 from trial.design.complete import complete_batch, count_complete, leftover_weights
 from trial.design.matched import MatchedSets, count_matched, form_sets, matched_batch
 from trial.design.spec import DesignSpec, Units, groups_of, numeric, refuse, stratum_labels
-from trial.design.stratified import ControlledRounding, count_stratified, stratified_batch
+from trial.design.stratified import (
+    ControlledRounding,
+    TooManyToCount,
+    count_stratified,
+    count_stratified_at_least,
+    stratified_batch,
+)
 from trial.errors import RefusedError
 
 BATCH = 64
@@ -119,12 +125,19 @@ def draw(layout: Layout, rng: np.random.Generator) -> tuple[np.ndarray, int]:
     return base_batch(layout, rng, 1)[0], 1
 
 
-def count_base(layout: Layout) -> int:
-    """Distinct allocations the procedure can give before any rerandomisation rule."""
+def count_base(layout: Layout) -> tuple[int, bool]:
+    """Distinct allocations the procedure can give before any rule, and whether exact.
+
+    Stratified designs with very many strata holding leftovers give a lower bound (the
+    allocations of one reachable table) and False.
+    """
     spec = layout.spec
     if spec.method == "matched":
         assert layout.sets is not None
-        return count_matched(layout.sets, spec.ratios)
+        return count_matched(layout.sets, spec.ratios), True
     if layout.stratified_draws:
-        return count_stratified(layout.groups, spec.ratios)
-    return count_complete(layout.n, spec.ratios)
+        try:
+            return count_stratified(layout.groups, spec.ratios), True
+        except TooManyToCount:
+            return count_stratified_at_least(layout.groups, spec.ratios), False
+    return count_complete(layout.n, spec.ratios), True

@@ -20,7 +20,9 @@ class RerandomisationCheck:
         draws: draws made for the estimate (none is kept).
         accepted: how many of them the rule accepted.
         acceptance_rate: accepted / draws.
-        total_allocations: exact number of allocations before the rule.
+        total_allocations: number of allocations before the rule (exact when
+            ``total_exact``, else a lower bound: very many strata with leftovers).
+        total_exact: whether ``total_allocations`` is exact.
         acceptable_estimate: acceptance_rate x total_allocations.
         min_p_value: the smallest p-value randomisation inference could reach,
             1 / acceptable_estimate (1.0 when no draw was accepted).
@@ -32,6 +34,7 @@ class RerandomisationCheck:
     accepted: int
     acceptance_rate: float
     total_allocations: int
+    total_exact: bool
     acceptable_estimate: float
     min_p_value: float
     predictable: bool
@@ -68,18 +71,20 @@ def check_rerandomisation(spec: DesignSpec, units: Units, rng: np.random.Generat
         accepted += int(layout.rule(base_batch(layout, rng, size)).sum())
         done += size
     rate = accepted / n_draws
-    total = count_base(layout)
+    total, exact = count_base(layout)
     acceptable = rate * total
     min_p = 1.0 / acceptable if acceptable >= 1 else 1.0
+    total_text = f"{total:,}" if exact else f"at least {total:.3e}"
     warning = None
     if accepted == 0:
         warning = (f"none of {n_draws} draws met the rule: it is almost surely too strict to "
                    "randomise with; loosen it")
     elif acceptable < MIN_ACCEPTABLE or min_p > alpha / 20:
         warning = (f"the rule leaves about {acceptable:,.0f} acceptable allocations of "
-                   f"{total:,}: the allocation becomes predictable and randomisation inference "
+                   f"{total_text}: the allocation becomes predictable and randomisation inference "
                    f"cannot go below p = {min_p:.2g}; loosen the rule")
     return RerandomisationCheck(
         draws=n_draws, accepted=accepted, acceptance_rate=rate, total_allocations=total,
+        total_exact=exact,
         acceptable_estimate=acceptable, min_p_value=min_p, predictable=warning is not None,
         warning=warning)

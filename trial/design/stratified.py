@@ -28,6 +28,12 @@ from trial.design.draws import bounded_one, shuffle_rows
 
 State = tuple[int, ...]
 Step = tuple[State, State, int, int]
+REMEMBERED_STEPS = 50_000
+COUNTED_STATES = 20_000
+
+
+class TooManyToCount(Exception):
+    """The rounding can end in too many tables to list them all."""
 
 
 class ControlledRounding:
@@ -69,6 +75,8 @@ class ControlledRounding:
                 plus[cell] += sign * d1
                 minus[cell] -= sign * d2
             result = (tuple(plus), tuple(minus), d1, d2)
+        if len(self._steps) >= REMEMBERED_STEPS:
+            self._steps.clear()
         self._steps[state] = result
         return result
 
@@ -109,8 +117,14 @@ class ControlledRounding:
         table = np.asarray(state, dtype=np.int64).reshape(self.n_strata + 1, self.cols)
         return table[:-1, :-1] // self.total
 
-    def outcomes(self) -> list[np.ndarray]:
-        """Every table the rounding can end in (each with positive probability)."""
+    def outcomes(self, *, limit: int | None = None) -> list[np.ndarray]:
+        """Every table the rounding can end in (each with positive probability).
+
+        Raises:
+            TooManyToCount: more than ``limit`` (default ``COUNTED_STATES``) states would be
+                visited.
+        """
+        limit = COUNTED_STATES if limit is None else limit
         finals: dict[State, None] = {}
         seen: set[State] = set()
         stack = [self.start]
@@ -118,6 +132,8 @@ class ControlledRounding:
             state = stack.pop()
             if state in seen:
                 continue
+            if len(seen) >= limit:
+                raise TooManyToCount(f"more than {limit} rounding states")
             seen.add(state)
             step = self.step(state)
             if step is None:
@@ -148,13 +164,30 @@ def stratified_batch(groups: list[np.ndarray], ratios: tuple[int, ...], n: int,
     return out
 
 
+def _product_of_multinomials(table: np.ndarray) -> int:
+    product = 1
+    for row in table:
+        product *= multinomial(row)
+    return product
+
+
 def count_stratified(groups: list[np.ndarray], ratios: tuple[int, ...]) -> int:
-    """Distinct stratified allocations with positive probability."""
+    """Distinct stratified allocations with positive probability.
+
+    Raises:
+        TooManyToCount: too many strata with leftovers to list every reachable table.
+    """
     rounding = ControlledRounding([len(g) for g in groups], ratios)
     total = 0
     for table in rounding.outcomes():
-        product = 1
-        for row in table:
-            product *= multinomial(row)
-        total += product
+        total += _product_of_multinomials(table)
     return total
+
+
+def count_stratified_at_least(groups: list[np.ndarray], ratios: tuple[int, ...]) -> int:
+    """A lower bound on the count: the allocations of one table the rounding can reach."""
+    rounding = ControlledRounding([len(g) for g in groups], ratios)
+    state = rounding.start
+    while (step := rounding.step(state)) is not None:
+        state = step[0]
+    return _product_of_multinomials(rounding.counts(state))
