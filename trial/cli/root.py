@@ -90,6 +90,7 @@ def _register_commands() -> None:
         audit_cmds,
         db_cmds,
         demo_cmds,
+        fieldwork_cmds,
         outcome_cmds,
         protocol_cmds,
         spots_cmds,
@@ -97,7 +98,7 @@ def _register_commands() -> None:
     )
 
     for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, outcome_cmds,
-                   audit_cmds, db_cmds, demo_cmds):
+                   fieldwork_cmds, audit_cmds, db_cmds, demo_cmds):
         module.register(cli)
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 import trial.store.content  # noqa: F401  (registers audited tables)
 import trial.store.crime_rows  # noqa: F401  (registers audited tables)
+import trial.store.fieldwork_content  # noqa: F401  (registers audited tables)
 from trial import audit
 from trial.store.db import ensure_schema, is_sqlite, make_engine, resolve_url
 
