@@ -112,3 +112,14 @@ def test_user_table_errors_are_listed_by_line(tmp_path: Path) -> None:
 def test_weights_are_floats_per_record(extract: pd.DataFrame) -> None:
     weights, _ = harm_weights(extract, load_harm_table("cchi-police-uk"))
     assert weights.dtype == np.float64 and len(weights) == len(extract)
+
+
+def test_shipped_files_match_their_readme() -> None:
+    import hashlib
+    from importlib import resources
+
+    data = resources.files("trial.outcomes") / "data"
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    for name in ("cchi-days-by-police-uk-category.csv", "cchi-days-by-force-and-category.csv"):
+        digest = hashlib.sha256((data / name).read_bytes()).hexdigest()
+        assert digest in readme, name

@@ -50,6 +50,8 @@ def _in_range(stamps: np.ndarray) -> np.ndarray:
 def parse_times(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTimes:
     """Parse written times; a time without an offset is local to ``timezone``.
 
+    Each distinct value is parsed once (extracts repeat times to the minute).
+
     Args:
         text: the values as written ("" for none).
         fmt: a strptime format, or None for ISO 8601. A format with ``%z`` reads offsets.
@@ -61,7 +63,19 @@ def parse_times(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTim
         back) and carries no offset.
     """
     check_timezone(timezone)
-    values = text.astype(object).fillna("").str.strip().reset_index(drop=True)
+    codes, uniques = pd.factorize(text.astype(object).fillna(""))
+    once = _parse_distinct(pd.Series(uniques, dtype=object), fmt=fmt, timezone=timezone)
+    utc = pd.DatetimeIndex(np.asarray(once.utc.tz_localize(None).to_numpy())[codes]
+                           ).tz_localize("UTC")
+    why = np.full(len(uniques), None, dtype=object)
+    for j, reason in once.refused:
+        why[j] = reason
+    rows = np.flatnonzero(pd.notna(why)[codes]) if len(codes) else np.zeros(0, np.int64)
+    return ParsedTimes(utc=utc, refused=[(int(i), str(why[codes[i]])) for i in rows])
+
+
+def _parse_distinct(text: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTimes:
+    values = text.str.strip().reset_index(drop=True)
     n = len(values)
     result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     refused: list[tuple[int, str]] = []

@@ -35,6 +35,20 @@ _BOUNDS = {BNG: ((0.0, 700_000.0), (0.0, 1_300_000.0)),
            WGS84: ((-180.0, 180.0), (-90.0, 90.0))}
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    """The column with surrounding space removed, each distinct value stripped once."""
+    codes, uniques = pd.factorize(column)
+    done = np.array([str(u).strip() for u in np.asarray(uniques, dtype=object)] + [""],
+                    dtype=object)
+    return pd.Series(done[codes], index=column.index, dtype=object)
+
+
+def _folded(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Factorised codes of a column and its distinct values, folded (case, space)."""
+    codes, uniques = pd.factorize(column)
+    return codes, [fold(str(u)) for u in np.asarray(uniques, dtype=object)]
+
+
 class _Problems:
     """Problems found in the concatenated rows, reported by file and line."""
 
@@ -66,15 +80,15 @@ def _mapped(raw: pd.DataFrame, column: str | None, mapping: dict[str, object] | 
     n = len(raw)
     if column is None or mapping is None:
         return np.full(n, None, dtype=object)
-    ids, uniques = pd.factorize(raw[column].map(fold))
+    ids, uniques = _folded(raw[column])
     meaning = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
     out = meaning[ids]
     text = raw[column]
-    unknown = (text.str.strip() != "").to_numpy(dtype=bool) & pd.isna(
-        pd.Series(out, dtype=object)).to_numpy()
+    blank = np.array([u == "" for u in uniques] + [True], dtype=bool)[ids]
+    unknown = ~blank & pd.isna(pd.Series(out, dtype=object)).to_numpy()
     problems.flag(unknown, column, lambda i: f"value {text.iat[i]!r} is not in the record "
                   f"map; known values: {labels}")
-    return out
+    return np.asarray(out, dtype=object)
 
 
 def _coordinates(raw: pd.DataFrame, rmap: RecordMap,
@@ -83,9 +97,11 @@ def _coordinates(raw: pd.DataFrame, rmap: RecordMap,
     out = []
     for key, bounds in zip(("x", "y"), _BOUNDS[rmap.crs], strict=True):
         column = rmap.columns[key]
-        text = raw[column].str.strip()
-        values = np.array(pd.to_numeric(text.where(text != ""), errors="coerce"),
-                          dtype=np.float64)
+        text = _stripped(raw[column])
+        codes, uniques = pd.factorize(text)
+        numbers = pd.to_numeric(pd.Series(uniques, dtype=object).replace("", None),
+                                errors="coerce").to_numpy(dtype=np.float64)
+        values = np.append(numbers, np.nan)[codes]
         bad = (text != "").to_numpy(dtype=bool) & ~(
             (values >= bounds[0]) & (values <= bounds[1]))
         def out_of_range(i: int, t: pd.Series = text, b: tuple[float, float] = bounds) -> str:
@@ -130,11 +146,11 @@ def _build(raw: pd.DataFrame, rmap: RecordMap, timezone: str) -> pd.DataFrame:
     n = len(raw)
     cols = rmap.columns
     problems = _Problems(raw)
-    ids = raw[cols["id"]].str.strip()
+    ids = _stripped(raw[cols["id"]])
     problems.flag((ids == "").to_numpy(dtype=bool), cols["id"],
                   lambda i: "is empty; every record needs its identifier")
     when = parse_times(raw[rmap.time_column], fmt=rmap.datetime_format, timezone=timezone)
-    empty_time = (raw[rmap.time_column].str.strip() == "").to_numpy(dtype=bool)
+    empty_time = (_stripped(raw[rmap.time_column]) == "").to_numpy(dtype=bool)
     problems.flag(empty_time, rmap.time_column, lambda i: "is empty; every record needs the "
                   "time it was committed (from)")
     for i, why in when.refused:
@@ -150,13 +166,13 @@ def _build(raw: pd.DataFrame, rmap: RecordMap, timezone: str) -> pd.DataFrame:
                                    str(problems.files[i]), cols["committed_to"], why))
     crime_type: np.ndarray | str | None = None
     if "crime_type" in cols:
-        text = raw[cols["crime_type"]].str.strip()
+        text = _stripped(raw[cols["crime_type"]])
         problems.flag((text == "").to_numpy(dtype=bool), cols["crime_type"],
                       lambda i: "is empty; every record needs its offence (or call) type")
         crime_type = text.to_numpy(dtype=object)
     record_type: np.ndarray | str = rmap.record_type
     if "record_type" in cols:
-        text = raw[cols["record_type"]].str.strip()
+        text = _stripped(raw[cols["record_type"]])
         problems.flag((text == "").to_numpy(dtype=bool), cols["record_type"],
                       lambda i: "is empty; every record needs its type")
         record_type = text.to_numpy(dtype=object)
@@ -164,7 +180,7 @@ def _build(raw: pd.DataFrame, rmap: RecordMap, timezone: str) -> pd.DataFrame:
         crime_type = record_type
     offence_code = None
     if "offence_code" in cols:
-        text = raw[cols["offence_code"]].str.strip()
+        text = _stripped(raw[cols["offence_code"]])
         reasons = mangled_reasons(text)
         problems.flag(~pd.isna(pd.Series(reasons, dtype=object)).to_numpy(),
                       cols["offence_code"], lambda i: (
@@ -180,19 +196,23 @@ def _build(raw: pd.DataFrame, rmap: RecordMap, timezone: str) -> pd.DataFrame:
                        ", ".join(rmap.domestic), problems)
     status = np.full(n, None, dtype=object)
     if "status" in cols:
-        ids_s, uniques = pd.factorize(raw[cols["status"]].map(fold))
+        ids_s, uniques = _folded(raw[cols["status"]])
         status = np.array([rmap.status.get(u) for u in uniques] + [None], dtype=object)[ids_s]
     x, y = _coordinates(raw, rmap, problems)
     problems.raise_if_any()
     located = ~np.isnan(x)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
     if located.any():
+        ux, uy, index = distinct_points(x, y)
         if rmap.crs == BNG:
-            lon[located], lat[located] = from_metric(x[located], y[located], WGS84)
+            ua, ub = from_metric(ux, uy, WGS84)
+            lon[located], lat[located] = ua[index[located]], ub[index[located]]
         else:
             lon, lat = x.copy(), y.copy()
-            x[located], y[located] = to_metric(lon[located], lat[located], WGS84)
-    months = when.utc.tz_convert(timezone).strftime("%Y-%m")
+            ua, ub = to_metric(ux, uy, WGS84)
+            x[located], y[located] = ua[index[located]], ub[index[located]]
+    local = np.asarray(when.utc.tz_convert(timezone).tz_localize(None).to_numpy())
+    months = local.astype("datetime64[M]").astype(str)
     return build_frame({
         "source_format": "records", "record_key": ("records:" + rmap.name + ":"
                                                    + ids).to_numpy(dtype=object),
