@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from trial.audit import AuditedTable, register_table
 from trial.store.models import CrimeRecord
+
+# numpy and pandas load when records are read or written, not when the audit registry is built:
+# every command imports this module (about 0.9 s of start-up), and most never touch a record.
+if TYPE_CHECKING:
+    import pandas as pd
 
 # What the audit trail hashes of each record (in record_key order).
 DIGEST_COLUMNS = ("record_key", "crime_id", "month", "occurred_from", "crime_type",
@@ -31,6 +34,9 @@ def _text(col: pd.Series) -> pd.Series:
 
 def records_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the records' audited columns, rows in record_key order (code points)."""
+    import numpy as np
+    import pandas as pd
+
     if frame.empty:
         return hashlib.sha256(b"").hexdigest()
     f = frame.loc[:, list(DIGEST_COLUMNS)].copy()
@@ -51,6 +57,8 @@ def records_digest(frame: pd.DataFrame) -> str:
 
 def read_records(conn: Connection, trial_id: int, *, columns: tuple[str, ...] = STORED_COLUMNS,
                  where: str = "", params: dict[str, Any] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     cols = ", ".join(columns)
     sql = f"SELECT {cols} FROM crime_record WHERE trial_id = :t {where}"
     return pd.read_sql(text(sql), conn, params={"t": trial_id, **(params or {})})
@@ -59,6 +67,8 @@ def read_records(conn: Connection, trial_id: int, *, columns: tuple[str, ...] = 
 def insert_records(session: Session, frame: pd.DataFrame, *, trial_id: int, import_id: int,
                    audit_id: int) -> None:
     """Insert a prepared record frame (``STORED_COLUMNS``) in chunks."""
+    import pandas as pd
+
     if frame.empty:
         return
     f = frame.loc[:, list(STORED_COLUMNS)].copy()
@@ -84,6 +94,8 @@ def insert_records(session: Session, frame: pd.DataFrame, *, trial_id: int, impo
 
 
 def _bulk_digest(session: Session) -> dict[int, tuple[str, int]]:
+    import pandas as pd
+
     conn = session.connection()
     cols = ", ".join(("audit_id", *DIGEST_COLUMNS))
     frame = pd.read_sql(text(f"SELECT {cols} FROM crime_record"), conn)
