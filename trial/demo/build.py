@@ -6,6 +6,7 @@ from importlib.resources import files
 
 import numpy as np
 
+from trial.demo.crimes import add_demo_crimes
 from trial.demo.spots import demo_spots_csv
 from trial.service.allocation import randomise
 from trial.service.context import Context
@@ -32,4 +33,5 @@ def build_demo(ctx: Context) -> str:
                      source="demo-spots.csv")
     register(ctx, trial=name)
     randomise(ctx, trial=name)
+    add_demo_crimes(ctx, name, rng)
     return name

@@ -15,7 +15,7 @@ from trial.audit import file_sha256
 from trial.errors import InputError, NotFoundError, Problem, ProblemCollector, RefusedError
 from trial.protocol import Protocol
 from trial.service.context import Act, Context
-from trial.service.spots import ARM_LOOKUPS, candidate_spots
+from trial.service.spots import candidate_spots
 from trial.service.trials import RANDOMISED, REGISTERED, find_trial, require_state, trial_protocol
 from trial.spots import CandidateSpot, spots_sha256
 from trial.store.content import trial_content
@@ -183,12 +183,10 @@ def show(ctx: Context, *, trial: str | None) -> AllocationView:
             protocol_sha256=header.protocol_sha256, spots_sha256=header.spots_sha256)
 
 
-def _arm_lookup(session: Session, t: Trial) -> dict[str, str]:
+def arms_of(session: Session, t: Trial) -> dict[str, str]:
+    """Each allocated spot's arm (empty before randomisation)."""
     return {r.spot_id: r.arm for r in session.exec(
         select(AllocationRow).where(AllocationRow.trial_id == t.id))}
-
-
-ARM_LOOKUPS.append(_arm_lookup)
 
 
 def export_csv(ctx: Context, *, trial: str | None) -> str:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from trial.errors import InputError, Problem, RefusedError
 from trial.protocol import Outcome, Protocol
 from trial.service.context import Context
-from trial.service.spots import ARM_LOOKUPS, candidate_spots
+from trial.service.spots import candidate_spots
 from trial.service.trials import find_trial, trial_protocol
 from trial.store.crime_rows import read_records, records_digest
 from trial.store.models import CrimeRecord, OutcomeLock, Trial
@@ -60,10 +60,9 @@ class OutcomeTable:
 
 
 def _arms(session: Session, t: Trial) -> dict[str, str]:
-    arms: dict[str, str] = {}
-    for lookup in ARM_LOOKUPS:
-        arms.update(lookup(session, t))
-    return arms
+    from trial.service.allocation import arms_of
+
+    return arms_of(session, t)
 
 
 def outcome_frame(session: Session, t: Trial, protocol: Protocol, *, monthly: bool = False
@@ -105,7 +104,7 @@ def outcome_frame(session: Session, t: Trial, protocol: Protocol, *, monthly: bo
                             f"{', '.join(hw.missing)} (they add 0)")
         part = pd.DataFrame({"spot_id": chosen["spot_id"], "area": chosen["area"],
                              key: chosen[key], "outcome": outcome.name, "n": 1,
-                             "harm": hw.weights})
+                             "harm": hw.weights, "harm_sq": hw.weights ** 2})
         parts.append(part)
     if monthly:
         months = sorted(set(records["month"].dropna())) if len(records) else []
@@ -115,18 +114,21 @@ def outcome_frame(session: Session, t: Trial, protocol: Protocol, *, monthly: bo
     grid = pd.MultiIndex.from_product(
         [spots, periods, [o.name for o in protocol.outcomes]],
         names=["spot_id", key, "outcome"]).to_frame(index=False)
-    for col in ("count", "harm", "catchment_count", "catchment_harm"):
+    for col in ("count", "harm", "catchment_count", "catchment_harm", "harm_sq",
+                "catchment_harm_sq"):
         grid[col] = 0.0
     if parts:
         allp = pd.concat(parts, ignore_index=True)
         agg = allp.groupby(["spot_id", key, "outcome", "area"]).agg(
-            n=("n", "sum"), harm=("harm", "sum")).reset_index()
-        for area, ccol, hcol in (("spot", "count", "harm"),
-                                 ("catchment", "catchment_count", "catchment_harm")):
+            n=("n", "sum"), harm=("harm", "sum"), harm_sq=("harm_sq", "sum")).reset_index()
+        for area, ccol, hcol, qcol in (
+                ("spot", "count", "harm", "harm_sq"),
+                ("catchment", "catchment_count", "catchment_harm", "catchment_harm_sq")):
             sub = agg[agg["area"] == area].set_index(["spot_id", key, "outcome"])
             idx = pd.MultiIndex.from_frame(grid[["spot_id", key, "outcome"]])
             grid[ccol] = sub["n"].reindex(idx).fillna(0).to_numpy()
             grid[hcol] = sub["harm"].reindex(idx).fillna(0).to_numpy()
+            grid[qcol] = sub["harm_sq"].reindex(idx).fillna(0).to_numpy()
     grid["count"] = grid["count"].astype(int)
     grid["catchment_count"] = grid["catchment_count"].astype(int)
     arms = _arms(session, t)
@@ -144,7 +146,7 @@ def outcome_table(ctx: Context, *, trial: str | None, monthly: bool = False) -> 
         t = find_trial(s, trial)
         protocol = trial_protocol(t)
         grid, warnings, tables = outcome_frame(s, t, protocol, monthly=monthly)
-    rows = grid.to_dict("records")
+    rows = grid.drop(columns=["harm_sq", "catchment_harm_sq"]).to_dict("records")
     for r in rows:
         r["harm"] = round(float(r["harm"]), 6)
         r["catchment_harm"] = round(float(r["catchment_harm"]), 6)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,6 @@ from trial.service.context import Context
 from trial.service.trials import DRAFT, find_trial, require_state
 from trial.spots import CandidateSpot, parse_spots, spot_problems
 from trial.store.models import Spot, Trial
-
-# Filled by later capabilities (the allocation) so that listings show each spot's arm.
-ARM_LOOKUPS: list[Callable[[Session, Trial], dict[str, str]]] = []
 
 
 def to_candidate(s: Spot) -> CandidateSpot:
@@ -107,9 +104,9 @@ def list_spots(ctx: Context, *, trial: str | None) -> list[dict[str, Any]]:
     """Spots in code-point order: ``spot_id``, ``name``, ``eligible``, ``arm``, attributes."""
     with ctx.reading() as s:
         t = find_trial(s, trial)
-        arms: dict[str, str] = {}
-        for lookup in ARM_LOOKUPS:
-            arms.update(lookup(s, t))
+        from trial.service.allocation import arms_of
+
+        arms = arms_of(s, t)
         out = []
         for sp in stored_spots(s, t):
             attrs = json.loads(sp.attributes)
