@@ -1,93 +1,158 @@
-"""Home: the trials with their state and spot counts, and the chosen trial's spots."""
+"""Home: the trials, and for the chosen one its state, arms, alerts and recent activity."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.message import Message
-from textual.screen import Screen
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tui.actions import ACTIONS
+from tui.messages import TrialChanged
+from tui.screens.base import ServiceScreen
 
-class HomeScreen(Screen[None]):
-    """Trials on the left of the story, their spots below."""
 
-    @dataclass
-    class TrialsLoaded(Message):
-        trials: list[Any]
+def _local_time(value: Any) -> str:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:16].replace("T", " ")
 
-    @dataclass
-    class SpotsLoaded(Message):
-        trial: str
-        spots: list[dict[str, Any]]
+
+class HomeScreen(ServiceScreen):
+    """The trials on the left; the chosen trial at a glance on the right."""
+
+    TITLE_TEXT = "Home"
+    HELP = ("Choose a trial on the left (arrow keys). The right side shows its state, its "
+            "arms with their spots, delivered dosage against plan, contamination and "
+            "fidelity alerts, recent activity and the incidents log.\n\n"
+            "Every action is in the command palette (ctrl+p), offered when the trial's "
+            "state allows it: a draft takes spots and is registered; a registered trial is "
+            "randomised once; a randomised trial takes fieldwork and outcomes.")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", show=False),
+        *[Binding(a.key, f"app.open('{a.name}')", a.title.split(" (")[0],
+                  show=a.name in ("create", "register", "randomise", "visit", "analysis"))
+          for a in ACTIONS if a.key],
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="trials", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="trial-summary")
-        yield DataTable(id="spots", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="home"):
+            yield DataTable(id="trials", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="overview"):
+                yield Static("", id="trial-summary")
+                yield DataTable(id="arms", cursor_type="none", show_cursor=False)
+                yield Static("", id="alerts")
+                yield DataTable(id="fidelity-arms", cursor_type="none", show_cursor=False)
+                yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="incidents", cursor_type="row")
         yield Footer()
 
     @property
     def trials_table(self) -> DataTable[Any]:
         return self.query_one("#trials", DataTable)
 
-    @property
-    def spots_table(self) -> DataTable[Any]:
-        return self.query_one("#spots", DataTable)
-
     def on_mount(self) -> None:
-        self.trials_table.border_title = "Trials"
-        self.spots_table.border_title = "Spots"
-        self.trials_table.add_columns("trial", "state", "spots")
+        titles = {"#trials": "Trials", "#arms": "Arms", "#activity": "Recent activity",
+                  "#fidelity-arms": "Delivered against plan",
+                  "#incidents": "Incidents and context"}
+        for sel, title in titles.items():
+            self.query_one(sel, DataTable).border_title = title
+        self.trials_table.add_columns("trial", "state")
+        self.query_one("#arms", DataTable).add_columns("arm", "delivers", "ratio", "spots")
+        self.query_one("#activity", DataTable).add_columns("#", "when (UTC)", "who", "action")
+        self.query_one("#incidents", DataTable).add_columns("spot", "kind", "from", "to",
+                                                            "note")
+        self.query_one("#fidelity-arms", DataTable).add_columns(
+            "arm", "visits", "minutes", "planned", "impressions", "contam.")
         self.load_trials()
 
-    @work(thread=True, exclusive=True, group="trials")
+    def on_screen_resume(self) -> None:
+        self.load_trials()
+
+    @on(TrialChanged)
+    def reload(self) -> None:
+        self.load_trials()
+
     def load_trials(self) -> None:
         from trial.service.trials import list_trials
 
-        self.post_message(self.TrialsLoaded(list_trials(self.app.ctx)))  # type: ignore[attr-defined]
+        self.ask("trials", list_trials)
 
-    @on(TrialsLoaded)
-    def show_trials(self, message: TrialsLoaded) -> None:
+    def answered_trials(self, trials: list[Any]) -> None:
         table = self.trials_table
+        chosen = self.trial
         table.clear()
-        for t in message.trials:
-            table.add_row(t.trial, t.state, str(t.spots), key=t.trial)
-        if message.trials:
-            self.load_spots(message.trials[0].trial)
-        else:
+        for t in trials:
+            table.add_row(t.trial, t.state, key=t.trial)
+        if not trials:
+            self.spotlight.choose_trial(None, None)
             self.query_one("#trial-summary", Static).update(
-                "No trials yet. Create one with: spotlight trial create --protocol FILE.toml")
+                "No trials yet. Press n (or ctrl+p, 'Create a trial') to create one from a "
+                "protocol file.")
+            return
+        names = [t.trial for t in trials]
+        row = names.index(chosen) if chosen in names else 0
+        table.move_cursor(row=row)
+        self.spotlight.choose_trial(trials[row].trial, trials[row].state)
+        self.load_overview(trials[row].trial)
 
     @on(DataTable.RowHighlighted, "#trials")
     def trial_chosen(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self.load_spots(str(event.row_key.value))
+        if event.row_key.value is None:
+            return
+        name = str(event.row_key.value)
+        state = str(self.trials_table.get_row(event.row_key)[1])
+        if name != self.trial or state != self.spotlight.trial_state:
+            self.spotlight.choose_trial(name, state)
+            self.load_overview(name)
 
-    @work(thread=True, exclusive=True, group="spots")
-    def load_spots(self, trial: str) -> None:
-        from trial.service.spots import list_spots
+    def load_overview(self, trial: str) -> None:
+        from trial.service.app_views import trial_overview
 
-        self.post_message(self.SpotsLoaded(trial, list_spots(self.app.ctx, trial=trial)))  # type: ignore[attr-defined]
+        self.ask("overview", trial_overview, trial=trial)
 
-    @on(SpotsLoaded)
-    def show_spots(self, message: SpotsLoaded) -> None:
-        table = self.spots_table
-        table.clear(columns=True)
-        spots = message.spots
-        extra = sorted({k for s in spots for k in s} - {"spot_id", "name", "eligible", "arm",
-                                                         "exclusion_reason"})
-        table.add_columns("spot_id", "name", "eligible", "arm", *extra)
-        for s in spots:
-            eligible = "yes" if s["eligible"] else f"no: {s.get('exclusion_reason') or ''}"
-            table.add_row(s["spot_id"], s["name"], eligible, s.get("arm") or "-",
-                          *["" if s.get(k) is None else str(s.get(k)) for k in extra])
-        n_ok = sum(1 for s in spots if s["eligible"])
-        self.spots_table.border_title = f"Spots of {message.trial}"
+    def answered_overview(self, doc: dict[str, Any]) -> None:
+        if doc["trial"] != self.trial:
+            return
+        self.spotlight.choose_trial(doc["trial"], doc["state"])
+        reg = (f"registered {doc['registered_at'][:10]} by {doc['registered_by']}"
+               if doc["registered_at"] else "not registered")
         self.query_one("#trial-summary", Static).update(
-            f"{message.trial}: {len(spots)} candidate spots, {n_ok} eligible, "
-            f"{len(spots) - n_ok} excluded")
+            f"[b]{doc['trial']}[/b]  [reverse] {doc['state']} [/reverse]\n{doc['title']}\n"
+            f"{doc['design']} design, {doc['eligible']} eligible of {doc['spots']} spots; "
+            f"{reg}; times in {doc['timezone']}")
+        arms = self.query_one("#arms", DataTable)
+        arms.clear()
+        for a in doc["arms"]:
+            delivers = "control" if a["control"] else ", ".join(a["delivers"]) or "-"
+            n = doc["arm_spots"].get(a["arm"], 0)
+            arms.add_row(a["arm"], delivers, str(a["ratio"]),
+                         str(n) if doc["state"] == "randomised" else "-")
+        alerts = doc["alerts"]
+        self.query_one("#alerts", Static).update(
+            "\n".join(f"[b red]![/] {a}" for a in alerts) if alerts
+            else "[green]No contamination or fidelity alerts.[/]"
+            if doc["state"] == "randomised" else "")
+        fid = self.query_one("#fidelity-arms", DataTable)
+        fid.clear()
+        fid.display = bool(doc["fidelity"])
+        if doc["fidelity"]:
+            fid.border_title = f"Delivered against plan ({doc['fidelity'][0]['period']})"
+        for a in doc["fidelity"]:
+            fid.add_row(a["arm"], str(a.get("patrol_visits", 0)),
+                        f"{a.get('patrol_minutes', 0):.0f}", f"{a.get('planned_minutes', 0):.0f}",
+                        str(a.get("ad_impressions", 0)), str(a.get("contamination", 0)))
+        act = self.query_one("#activity", DataTable)
+        act.clear()
+        for e in doc["activity"]:
+            act.add_row(str(e["id"]), _local_time(e["at"]), e["actor"], e["action"])
+        inc = self.query_one("#incidents", DataTable)
+        inc.clear()
+        inc.display = bool(doc["incidents"])
+        for c in doc["incidents"]:
+            inc.add_row(str(c.get("spot_id", "")), str(c.get("kind", "")),
+                        str(c.get("date_from", c.get("from", ""))),
+                        str(c.get("date_to", c.get("to", ""))), str(c.get("note", "")))

@@ -1,0 +1,68 @@
+"""Fixtures for the app's tests: databases in each state, and a driver for the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.service.helpers import PROTOCOL, write_spots
+from trial.service.context import Context, open_context
+
+# Inside the demo trial's treatment window, so fieldwork may be logged.
+NOW = datetime(2024, 2, 10, 23, 30, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def empty_ctx(tmp_path: Path) -> Iterator[Context]:
+    ctx = open_context(str(tmp_path / "t.db"), user="tester", clock=fixed_clock)
+    yield ctx
+    ctx.engine.dispose()
+
+
+@pytest.fixture
+def draft_ctx(tmp_path: Path) -> Iterator[Context]:
+    from trial.service.spots import import_spots
+    from trial.service.trials import create_trial
+
+    ctx = open_context(str(tmp_path / "t.db"), user="tester", clock=fixed_clock)
+    create_trial(ctx, protocol_text=PROTOCOL, source="p.toml")
+    import_spots(ctx, trial=None, path=write_spots(tmp_path))
+    yield ctx
+    ctx.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demonstration trial, built once; tests work on copies."""
+    from trial.demo.build import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    ctx = open_context(str(path), user="tester", clock=fixed_clock)
+    build_demo(ctx)
+    ctx.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_ctx(demo_db: Path, tmp_path: Path) -> Iterator[Context]:
+    import shutil
+
+    path = tmp_path / "t.db"
+    shutil.copyfile(demo_db, path)
+    ctx = open_context(str(path), user="tester", clock=fixed_clock)
+    yield ctx
+    ctx.engine.dispose()
+
+
+async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every worker has finished and its answer has been shown."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()

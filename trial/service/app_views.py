@@ -1,0 +1,92 @@
+"""What the app's screens show, composed from the other use-cases (reads only)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from trial.errors import SpotlightError
+from trial.service.allocation import check
+from trial.service.audit_trail import entries
+from trial.service.context import Context
+from trial.service.spots import candidate_spots, list_spots
+from trial.service.trials import find_trial, trial_details
+
+
+def trial_overview(ctx: Context, *, trial: str, activity: int = 12) -> dict[str, Any]:
+    """One trial at a glance: details, arms with spot counts, alerts and recent activity.
+
+    Returns:
+        ``trial_details`` plus ``arm_spots`` (arm -> allocated spots), ``unallocated``,
+        ``activity`` (the latest audit entries), ``alerts`` (strings) and ``fidelity``
+        (arm rows of the fidelity report for the treatment week holding today, else for the
+        whole window, each with ``period``; empty before randomisation).
+    """
+    doc = trial_details(ctx, trial=trial)
+    spots = list_spots(ctx, trial=trial)
+    counts = Counter(s["arm"] for s in spots if s["arm"])
+    doc["arm_spots"] = {a["arm"]: counts.get(a["arm"], 0) for a in doc["arms"]}
+    doc["unallocated"] = sum(1 for s in spots if s["eligible"] and not s["arm"])
+    doc["activity"] = entries(ctx, trial=trial, limit=activity)
+    doc["alerts"], doc["fidelity"], doc["incidents"] = _fieldwork(ctx, trial, doc["state"])
+    return doc
+
+
+def _fieldwork(ctx: Context, trial: str, state: str
+               ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    if state != "randomised":
+        return [], [], []
+    try:
+        from trial.service import fieldwork_report
+    except ImportError:
+        return [], [], []
+    alerts: list[str] = []
+    try:
+        report = fieldwork_report.fidelity_report(ctx, trial=trial, by="week")
+        incidents = fieldwork_report.list_context(ctx, trial=trial)
+    except SpotlightError as exc:
+        return [str(exc)], [], []
+    today = ctx.clock().date().isoformat()
+    week = [w for w in report.get("by_week", []) if w["from"] <= today <= w["to"]]
+    arms = [{**a, "period": f"{week[0]['from']} to {week[0]['to']}" if week else "window"}
+            for a in (week[0]["arms"] if week else report.get("arms", []))]
+    for s in report.get("spots", []):
+        if s.get("contamination"):
+            alerts.append(f"contamination at {s['spot_id']} ({s.get('arm')})")
+    for a in arms:
+        planned, spots = a.get("planned_minutes") or 0, a.get("spots") or 0
+        if planned and a.get("patrol_minutes", 0) < 0.8 * planned:
+            alerts.append(f"fidelity: {a['arm']} delivered {a.get('patrol_minutes', 0):.0f} of "
+                          f"{planned:.0f} planned patrol minutes")
+        if planned and spots and a.get("spots_received", spots) < spots:
+            alerts.append(f"fidelity: {a['arm']}: {a.get('spots_received')} of {spots} spots "
+                          "received their dose")
+    return alerts, arms, list(incidents)
+
+
+def registration_preview(ctx: Context, *, trial: str) -> dict[str, Any]:
+    """Before registering: eligible spots, their separation and how many allocations remain.
+
+    Returns:
+        ``{"trial", "eligible", "min_separation_m", "separation": {"min_m",
+        "median_nearest_m", "closest": [{"a", "b", "distance_m"}]}, "design": check(...)}``;
+        ``design`` is ``{"error": ...}`` when the design cannot be counted yet.
+    """
+    from trial.service.trials import trial_protocol
+    from trial.spots import separation_summary
+
+    with ctx.reading() as s:
+        t = find_trial(s, trial)
+        protocol = trial_protocol(t)
+        eligible = [c for c in candidate_spots(s, t) if c.eligible]
+    summary = separation_summary(eligible, k=5)
+    try:
+        design: dict[str, Any] = check(ctx, trial=trial, draws=200)
+    except SpotlightError as exc:
+        design = {"error": str(exc)}
+    return {"trial": trial, "eligible": len(eligible),
+            "min_separation_m": float(protocol.design.min_separation_m),
+            "separation": {"min_m": summary.min_m, "median_nearest_m": summary.median_nearest_m,
+                           "closest": [{"a": p.a, "b": p.b, "distance_m": round(p.distance_m, 1)}
+                                       for p in summary.closest]},
+            "design": design}
