@@ -1,7 +1,7 @@
 """Synthetic timed crime records around the demo spots, with a true effect planted in one arm.
 
 Baseline (2023) counts follow each spot's ``baseline_crimes``; in the treatment window the
-physical-patrol spots have 0.55 times the rate they would otherwise have, the other arms 1.0.
+physical-patrol spots have 0.5 times the rate they would otherwise have, the other arms 1.0.
 Most records fall on Friday and Saturday nights, as in a night-time economy.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from trial.geo import shape_of
 
-PLANTED = {"physical": 0.55}
+PLANTED = {"physical": 0.5}
 TYPES = [("Violence and sexual offences", "8N", 0.34), ("Public order", "125", 0.16),
          ("Theft from the person", "39", 0.10), ("Other theft", "49", 0.10),
          ("Criminal damage and arson", "58A", 0.08), ("Drugs", "92D", 0.07),
@@ -69,9 +69,12 @@ def demo_records_csv(spots: list[dict[str, Any]], arms: dict[str, str],
         assert shape.center is not None and shape.radius_m is not None
         # The records count a little more than the coordinator's baseline_crimes (a wider
         # set of offence types), with some spot-to-spot variation of their own.
-        yearly = 2 * max(float(spot["baseline_crimes"]), 1.0) * float(rng.gamma(20, 1 / 20))
+        yearly = 4 * max(float(spot["baseline_crimes"]), 1.0) * float(rng.gamma(20, 1 / 20))
         effect = PLANTED.get(arms.get(spot["spot_id"], ""), 1.0)
         rate = np.where((days >= TREATMENT[0]) & (days <= TREATMENT[1]), effect, 1.0)
+        # Spots drift between periods (new venues, events): overdispersion beyond the baseline.
+        quarter = np.array([(d.year - START.year) * 4 + (d.month - 1) // 3 for d in days])
+        rate = rate * rng.gamma(3.0, 1 / 3.0, size=quarter.max() + 1)[quarter]
         # baseline_crimes is a year's count: spread it over the year's nights by weight
         lam = yearly * weights / (weights.mean() * 365) * rate
         n_per_day = rng.poisson(lam)
