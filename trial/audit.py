@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from trial.canonical import canonical_json, canonical_sha256, sha256_hex
 from trial.store.models import AuditEntry, AuditHead
@@ -179,7 +179,7 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
     """
     problems: list[str] = []
     entries = list(session.exec(
-        select(AuditEntry).order_by(AuditEntry.id)))
+        select(AuditEntry).order_by(col(AuditEntry.id))))
     by_id: dict[int, AuditEntry] = {}
     prev = GENESIS
     for expected_id, e in enumerate(entries, start=1):

@@ -165,7 +165,7 @@ def _randomisation(plan: Plan, fitted: Fitted, h: Hypothesis, redraw: Redraw | N
     names, exact = redraw([tuple(h.compare)], n, rng)  # type: ignore[list-item]
     index = {a: i for i, a in enumerate(arms)}
     rows = fitted.frame.index.to_numpy()
-    pos = plan.data.index.get_indexer(rows)
+    pos = plan.data.index.get_indexer(pd.Index(rows))
     matrix = np.vectorize(index.__getitem__)(names[:, pos])
     observed = np.array([index[a] for a in fitted.frame["arm"]])
     r = randomisation_test(

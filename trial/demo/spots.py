@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ EXCLUDED = {
 def demo_spots_csv(rng: np.random.Generator, *, n: int = 60) -> str:
     """Candidate spots: circles of 25-45 m, districts, baseline counts and harm, terciles."""
     names = list(DISTRICTS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     taken: list[tuple[float, float, float]] = []
     i = 0
     while len(rows) < n:
@@ -50,10 +51,10 @@ def demo_spots_csv(rng: np.random.Generator, *, n: int = 60) -> str:
             "exclusion_reason": EXCLUDED.get(k, ""),
         })
         i += 1
-    crimes_sorted = sorted(r["baseline_crimes"] for r in rows)
+    crimes_sorted = sorted(int(r["baseline_crimes"]) for r in rows)
     lo, hi = crimes_sorted[n // 3], crimes_sorted[2 * n // 3]
     for r in rows:
-        c = r["baseline_crimes"]
+        c = int(r["baseline_crimes"])
         r["baseline_tercile"] = "low" if c < lo else ("high" if c >= hi else "middle")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")

@@ -227,7 +227,7 @@ def _redrawer(inputs: Inputs) -> Any:
             return names[m], False
 
         return external
-    observed = DrawnAllocation(
+    drawn_observed = DrawnAllocation(
         spot_ids=tuple(data["spot_id"]), arms=tuple(data["arm"]),
         strata=tuple(None if pd.isna(s) else s for s in data["stratum"]),
         sets=tuple(None if pd.isna(k) else int(k) for k in data["set"]),
@@ -236,7 +236,7 @@ def _redrawer(inputs: Inputs) -> Any:
 
     def drawn(pairs: list[tuple[str, str]], n: int, rng: np.random.Generator
               ) -> tuple[np.ndarray, bool]:
-        r = redraws(inputs.spec, inputs.units, observed, rng, n=n, arms=pairs[0])
+        r = redraws(inputs.spec, inputs.units, drawn_observed, rng, n=n, arms=pairs[0])
         names = np.array(inputs.spec.arms, dtype=object)
         return names[r.matrix], bool(r.exact)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from trial import audit
 from trial.service.context import Context
@@ -31,7 +31,7 @@ def verify(ctx: Context) -> audit.VerifyResult:
 
 def entries(ctx: Context, *, trial: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     with ctx.reading() as s:
-        q = select(AuditEntry).order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+        q = select(AuditEntry).order_by(col(AuditEntry.id).desc())
         if trial:
             q = q.where(AuditEntry.trial == trial)
         rows = list(s.exec(q.limit(limit)))

@@ -168,7 +168,8 @@ def list_crimes(ctx: Context, *, trial: str | None, spot: str | None = None,
             "how_reported", "status", "excluded_reason", "area", "spot_id", "distance_m",
             "window", "location", "default_location", "source_file", "line"]
     out = frame[cols].astype(object).where(frame[cols].notna(), None)
-    records = out.to_dict("records")
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()}
+                                     for r in out.to_dict("records")]
     for r in records:
         if r["occurred_from"] is not None:
             r["occurred_from"] = pd.Timestamp(r["occurred_from"]).isoformat()

@@ -146,7 +146,9 @@ def outcome_table(ctx: Context, *, trial: str | None, monthly: bool = False) -> 
         t = find_trial(s, trial)
         protocol = trial_protocol(t)
         grid, warnings, tables = outcome_frame(s, t, protocol, monthly=monthly)
-    rows = grid.drop(columns=["harm_sq", "catchment_harm_sq"]).to_dict("records")
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in grid.drop(columns=["harm_sq", "catchment_harm_sq"]).to_dict("records")]
     for r in rows:
         r["harm"] = round(float(r["harm"]), 6)
         r["catchment_harm"] = round(float(r["catchment_harm"]), 6)

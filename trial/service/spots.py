@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from trial.audit import file_sha256
 from trial.canonical import canonical_json
@@ -95,8 +95,8 @@ def remove_spots(ctx: Context, *, trial: str | None, spot_ids: Sequence[str]) ->
             raise NotFoundError(f"trial {name} has no spot {', '.join(map(repr, missing))}")
         doomed = [rows[sid] for sid in dict.fromkeys(spot_ids)]
         act.written.add_removed("spot", doomed)
-        act.session.execute(delete(Spot).where(  # type: ignore[arg-type]
-            Spot.id.in_([r.id for r in doomed])))  # type: ignore[union-attr]
+        act.session.execute(delete(Spot).where(
+            col(Spot.id).in_([r.id for r in doomed])))
     return len(doomed)
 
 

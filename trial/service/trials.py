@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from trial.errors import NotFoundError, RefusedError
 from trial.protocol import Protocol, load_protocol
@@ -80,9 +80,10 @@ def create_trial(ctx: Context, *, protocol_text: str, source: str) -> TrialSumma
 
 def list_trials(ctx: Context) -> list[TrialSummary]:
     with ctx.reading() as s:
-        counts = dict(s.execute(select(Spot.trial_id, func.count()).group_by(Spot.trial_id)).all())  # type: ignore[arg-type]
+        rows = s.exec(select(Spot.trial_id, func.count()).group_by(col(Spot.trial_id))).all()
+        counts: dict[int, int] = {int(tid): int(n) for tid, n in rows}
         trials = s.exec(select(Trial).order_by(Trial.name))
-        return [TrialSummary(t.name, t.state, int(counts.get(t.id, 0))) for t in trials]
+        return [TrialSummary(t.name, t.state, counts.get(t.id or 0, 0)) for t in trials]
 
 
 def trial_details(ctx: Context, *, trial: str | None) -> dict[str, Any]:
