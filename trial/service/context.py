@@ -17,8 +17,12 @@ from sqlmodel import Session
 import trial.store.content  # noqa: F401  (registers audited tables)
 import trial.store.crime_rows  # noqa: F401  (registers audited tables)
 import trial.store.fieldwork_content  # noqa: F401  (registers audited tables)
-from trial import audit
+from trial import audit, permissions
+from trial.errors import PermissionDenied
+from trial.store import users as user_store  # (registers audited tables)
 from trial.store.db import ensure_schema, is_sqlite, make_engine, resolve_url
+
+REFUSED = "permission refused"
 
 
 def _utcnow() -> datetime:
@@ -43,6 +47,7 @@ class Context:
     engine: Engine
     actor: str
     clock: Callable[[], datetime] = field(default=_utcnow)
+    _may_read: bool = field(default=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -50,19 +55,65 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A read-only session; once users exist, only for one of them."""
+        if not self._may_read:
+            self._check_reader()
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    def _check_reader(self) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            unknown = (user_store.enforcing(session)
+                       and user_store.roles_of(session, self.actor) is None)
+        if unknown:
+            message = f"unknown user: {self.actor}"
+            self._record_refusal(action=permissions.READ, trial=None, entity="the database",
+                                 message=message)
+            raise PermissionDenied(message)
+        self._may_read = True
+
     @contextmanager
     def action(self, *, action: str, trial: str | None, entity: str) -> Iterator[Act]:
-        """One user action: one transaction and exactly one audit entry, or nothing at all."""
+        """One user action: one transaction and exactly one audit entry, or nothing at all.
+
+        Once the database has users, the actor's roles must allow ``action`` (see
+        :mod:`trial.permissions`); a refusal is recorded in an audit entry of its own, in a
+        transaction of its own, and raises :class:`~trial.errors.PermissionDenied`.
+        """
         with Session(self.engine, expire_on_commit=False) as session:
             act = Act(session=session, written=audit.Written(),
                       entry_id=audit.next_entry_id(session), at=self.clock(), actor=self.actor)
-            yield act
-            session.flush()
-            audit.append(session, entry_id=act.entry_id, at=act.at, actor=self.actor,
-                         action=action, trial=trial, entity=entity, written=act.written)
+            # Checked inside the transaction, with the chain's head locked, so that a role
+            # revoked a moment ago is seen.
+            refusal = self._refusal(session, action)
+            if not refusal:
+                yield act
+                session.flush()
+                audit.append(session, entry_id=act.entry_id, at=act.at, actor=self.actor,
+                             action=action, trial=trial, entity=entity, written=act.written)
+                session.commit()
+                return
+            session.rollback()
+        self._record_refusal(action=action, trial=trial, entity=entity, message=refusal)
+        raise PermissionDenied(refusal)
+
+    def _refusal(self, session: Session, action: str) -> str:
+        """Why the actor may not take ``action`` now ("" when they may)."""
+        if action in permissions.UNCHECKED or not user_store.enforcing(session):
+            return ""
+        roles = user_store.roles_of(session, self.actor)
+        decision = permissions.decide(self.actor, roles, action)
+        if decision.allowed:
+            self._may_read = True
+        return decision.message
+
+    def _record_refusal(self, *, action: str, trial: str | None, entity: str,
+                        message: str) -> None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            written = audit.Written(extra={"refused": action, "reason": message})
+            entry_id = audit.next_entry_id(session)
+            audit.append(session, entry_id=entry_id, at=self.clock(), actor=self.actor,
+                         action=REFUSED, trial=trial, entity=entity, written=written)
             session.commit()
 
 
@@ -92,6 +143,6 @@ def open_context(db: str | None = None, *, user: str | None = None,
     actor = default_actor(user)
     if not is_sqlite(url):
         with engine.connect() as conn:
-            login: Any = conn.execute(text("SELECT current_user")).scalar()
+            login: Any = conn.execute(text("SELECT session_user")).scalar()
         actor = str(login)
     return Context(engine=engine, actor=actor, clock=clock or _utcnow)
