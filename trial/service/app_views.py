@@ -90,3 +90,88 @@ def registration_preview(ctx: Context, *, trial: str) -> dict[str, Any]:
                            "closest": [{"a": p.a, "b": p.b, "distance_m": round(p.distance_m, 1)}
                                        for p in summary.closest]},
             "design": design}
+
+
+def preview_patrol(ctx: Context, *, trial: str | None, spot: str, start: str, end: str,
+                   officer: str, officers: int | str | None = 1, purpose: str = "directed",
+                   mode: str = "foot", reason: str = "") -> dict[str, Any]:
+    """The checks ``log_patrol`` makes, without storing: so flags can be shown before saving.
+
+    Returns:
+        ``{"flags": [...]}``: contamination, outside_window, outside_hours.
+
+    Raises:
+        InputError: what ``log_patrol`` would refuse, each problem naming its field.
+    """
+    from sqlmodel import select
+
+    from trial.errors import InputError, Problem
+    from trial.fieldwork.patrol import PatrolVisit, check_patrol
+    from trial.service.fieldwork import (
+        PATROL_KIND,
+        randomised_trial,
+        read_count,
+        read_time_arg,
+        visit_of,
+        voided_ids,
+    )
+    from trial.service.fieldwork_officers import Officers
+    from trial.store.fieldwork_models import FieldSession
+
+    with ctx.reading() as s:
+        name = find_trial(s, trial).name
+        _, ft = randomised_trial(s, name, doing="log sessions (arms decide contamination)")
+        problems: list[Problem] = []
+        t0 = read_time_arg(start, ft.tz, "start", problems)
+        t1 = read_time_arg(end, ft.tz, "end", problems)
+        n = read_count(officers, "officers", problems, default=1)
+        if not officer.strip():
+            problems.append(Problem("is empty: give the officer's identifier", None, None,
+                                    "officer"))
+        if problems or t0 is None or t1 is None or n is None:
+            raise InputError(problems)
+        stored_officer = Officers(ctx.url, pseudonymise_officers=ft.pseudonymise).stored(officer)
+        visit = PatrolVisit(spot.strip(), t0, t1, stored_officer, n, purpose.strip().lower(),
+                            mode.strip().lower(), "manual", "", reason.strip())
+        voids = voided_ids(s, ft.trial_id)
+        existing = [visit_of(r, voids) for r in s.exec(
+            select(FieldSession).where(FieldSession.trial_id == ft.trial_id,
+                                       FieldSession.kind == PATROL_KIND,
+                                       FieldSession.officer == stored_officer))]
+        delivers = ft.delivers_by_spot.get(visit.spot_id)
+        checked = check_patrol(
+            visit, spot_known=delivers is not None, arm_delivers=delivers or (),
+            treatment_window=ft.window, hours=ft.patrol_hours, now=ctx.clock(),
+            existing_for_officer=existing, tz=ft.tz)
+    if checked.problems:
+        raise InputError(checked.problems)
+    return {"flags": list(checked.flags)}
+
+
+def spot_choices(ctx: Context, *, trial: str) -> list[tuple[str, str, str | None]]:
+    """Every eligible spot as ``(spot_id, name, arm)``, for pickers."""
+    return [(s["spot_id"], s["name"], s["arm"]) for s in list_spots(ctx, trial=trial)
+            if s["eligible"]]
+
+
+def visit_defaults(ctx: Context, *, trial: str) -> dict[str, Any]:
+    """What the visit form starts from: the spots, now and the usual visit, in local time.
+
+    Returns:
+        ``{"timezone", "visit_minutes", "start", "end", "spots": [(spot_id, name, arm)]}``
+        with ``start`` = now minus the usual visit and ``end`` = now, as ``YYYY-MM-DD HH:MM``.
+    """
+    from datetime import timedelta
+
+    from trial.fieldwork.times import zone
+    from trial.service.trials import trial_protocol
+
+    with ctx.reading() as s:
+        t = find_trial(s, trial)
+        protocol = trial_protocol(t)
+    patrol = dict(protocol.raw.get("dosage", {}) or {}).get("patrol") or {}
+    minutes = int(patrol.get("visit_minutes", 15)) if isinstance(patrol, dict) else 15
+    now = ctx.clock().astimezone(zone(t.timezone)).replace(second=0, microsecond=0)
+    return {"timezone": t.timezone, "visit_minutes": minutes,
+            "start": f"{now - timedelta(minutes=minutes):%Y-%m-%d %H:%M}",
+            "end": f"{now:%Y-%m-%d %H:%M}", "spots": spot_choices(ctx, trial=trial)}
