@@ -121,20 +121,15 @@ def _allocation_frame(session: Session, t: Trial) -> tuple[pd.DataFrame, Allocat
 def _delivery(session: Session, t: Trial) -> tuple[pd.DataFrame | None, dict[str, float] | None,
                                                    dict[str, dict[str, int]]]:
     """Per-spot delivery and receipt, cost per arm, closed days: from the fieldwork record."""
-    try:
-        from trial.service import fieldwork_report as fr
-    except ImportError:
-        return None, None, {}
-    delivery = cost = None
-    closed: dict[str, dict[str, int]] = {}
-    if hasattr(fr, "fidelity_by_spot"):
-        by_spot = fr.fidelity_by_spot(session, t)
-        delivery = pd.DataFrame([{"spot_id": k, **v} for k, v in by_spot.items()])
-    if hasattr(fr, "cost_by_arm"):
-        cost = fr.cost_by_arm(session, t)
-    if hasattr(fr, "closures"):
-        closed = fr.closures(session, t)
-    return delivery, cost, closed
+    from trial.service import fieldwork_report as fr
+    from trial.service.fieldwork import field_trial
+
+    by_spot = fr.fidelity_by_spot(session, t)
+    delivery = pd.DataFrame([{"spot_id": k, **v} for k, v in by_spot.items()])
+    ft = field_trial(session, t)
+    report = fr._fidelity(session, ft, ft.window)  # the same computation fidelity reports
+    cost = {a.arm: float(a.cost_gbp) for a in report.arms}
+    return delivery, cost, fr.closures(session, t)
 
 
 def coverage_problems(session: Session, t: Trial, protocol: Protocol) -> list[Problem]:
