@@ -25,9 +25,9 @@ class Registration:
     warnings: list[str]
 
     def as_json(self) -> dict[str, Any]:
+        """The contract's document; warnings go to stderr, closest pairs to people."""
         return {"trial": self.trial, "state": self.state, "sha256": self.sha256,
-                "spots_sha256": self.spots_sha256, "eligible": self.eligible,
-                "closest_pairs": self.closest, "warnings": self.warnings}
+                "spots_sha256": self.spots_sha256}
 
 
 def register(ctx: Context, *, trial: str | None) -> Registration:
