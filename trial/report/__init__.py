@@ -1,0 +1,1 @@
+"""What a trial shows the world: exported files, the R re-analysis, the report."""
