@@ -58,8 +58,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "db restore": frozenset({ADMIN}),
 }
 
-# Written by Spotlight itself, never refused: the record of a refusal.
-UNCHECKED: frozenset[str] = frozenset({"permission refused"})
+# Written by Spotlight itself, never refused: the record of a refusal, and the record a restored
+# database gets of its restoring (checked as "db restore" in the database it replaced).
+UNCHECKED: frozenset[str] = frozenset({"permission refused", "db restored"})
 
 
 @dataclass(frozen=True)
