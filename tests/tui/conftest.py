@@ -40,12 +40,26 @@ def draft_ctx(tmp_path: Path) -> Iterator[Context]:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demonstration trial, built once; tests work on copies."""
-    from trial.demo.build import build_demo
+    """The demonstration trial randomised with its crime records and no fieldwork yet, built
+    once through the use-cases; tests work on copies."""
+    import numpy as np
+
+    from trial.demo.build import DEMO_SEED, demo_protocol_text
+    from trial.demo.crimes import add_demo_crimes
+    from trial.demo.spots import demo_spots_csv
+    from trial.service.allocation import randomise
+    from trial.service.registration import register
+    from trial.service.spots import import_spot_data
+    from trial.service.trials import create_trial
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     ctx = open_context(str(path), user="tester", clock=fixed_clock)
-    build_demo(ctx)
+    rng = np.random.default_rng(DEMO_SEED)
+    name = create_trial(ctx, protocol_text=demo_protocol_text(), source="demo.toml").trial
+    import_spot_data(ctx, trial=name, data=demo_spots_csv(rng).encode(), source="spots.csv")
+    register(ctx, trial=name)
+    randomise(ctx, trial=name)
+    add_demo_crimes(ctx, name, rng)
     ctx.engine.dispose()
     return path
 
