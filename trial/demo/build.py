@@ -7,6 +7,7 @@ from importlib.resources import files
 import numpy as np
 
 from trial.demo.crimes import add_demo_crimes
+from trial.demo.fieldwork import add_demo_fieldwork
 from trial.demo.spots import demo_spots_csv
 from trial.service.allocation import randomise
 from trial.service.context import Context
@@ -22,7 +23,8 @@ def demo_protocol_text() -> str:
 
 
 def build_demo(ctx: Context) -> str:
-    """Create, fill, register and randomise the demo trial (an existing demo is kept)."""
+    """Create, fill, register and randomise the demo trial, and log some fieldwork (an
+    existing demo is kept)."""
     text = demo_protocol_text()
     summary = [t for t in list_trials(ctx) if t.trial == "leeds-nte-demo"]
     if summary:
@@ -34,4 +36,5 @@ def build_demo(ctx: Context) -> str:
     register(ctx, trial=name)
     randomise(ctx, trial=name)
     add_demo_crimes(ctx, name, rng)
+    add_demo_fieldwork(ctx, name, np.random.default_rng(DEMO_SEED + 1))
     return name
