@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
@@ -136,20 +133,14 @@ def test_unknown_pair_is_an_input_error() -> None:
         redraws(spec, units, observed, generator(1), n=10, arms=("digital", "digitl"))
 
 
-def test_10000_redraws_of_a_300_spot_stratified_three_arm_design_are_fast() -> None:
+def test_10000_redraws_of_a_300_spot_stratified_three_arm_design() -> None:
+    # Speed is measured in benchmarks/ beside a peer; here: shape and design at full size.
     spec = DesignSpec(THREE, method="stratified", strata=("district",))
     units = make_units(300, strata=[f"d{k}" for k in range(7)])
     observed = allocate(spec, units, generator(1))
-    redraws(spec, units, observed, generator(2), n=100)  # warm up
-    best = min(_timed(lambda: redraws(spec, units, observed, generator(2), n=10_000))
-               for _ in range(3))
-    best_pair = min(_timed(lambda: redraws(spec, units, observed, generator(2), n=10_000,
-                                           arms=("digital", "control"))) for _ in range(3))
-    # measured about 0.2 s (all arms) and 0.15 s (one pair) on two cores
-    assert best < 1.0 and best_pair < 1.0
-
-
-def _timed(run: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
+    r = redraws(spec, units, observed, generator(2), n=10_000)
+    assert r.matrix.shape == (10_000, 300) and not r.exact
+    pair = redraws(spec, units, observed, generator(2), n=10_000, arms=("digital", "control"))
+    obs = np.array([spec.arms.index(a) for a in observed.arms])
+    fixed = obs == spec.arms.index("physical")
+    assert (pair.matrix[:, fixed] == obs[fixed]).all()
