@@ -231,11 +231,12 @@ def log_patrol(ctx: Context, *, trial: str | None, spot: str, start: str, end: s
         if not officer.strip():
             problems.append(Problem("is empty: give the officer's identifier", None, None,
                                     "officer"))
-        if problems or t0 is None or t1 is None or n is None:
+        if t0 is None or t1 is None:
             raise InputError(problems)
         names = Officers(ctx.url, pseudonymise_officers=ft.pseudonymise)
-        stored_officer = names.stored(officer)
-        visit = PatrolVisit(spot.strip(), t0, t1, stored_officer, n, purpose.strip().lower(),
+        stored_officer = names.stored(officer) if officer.strip() else " "
+        visit = PatrolVisit(spot.strip(), t0, t1, stored_officer, 1 if n is None else n,
+                            purpose.strip().lower(),
                             mode.strip().lower(), source.strip().lower(), notes, reason.strip())
         voids = voided_ids(act.session, ft.trial_id)
         existing = [visit_of(r, voids) for r in act.session.exec(
@@ -247,7 +248,9 @@ def log_patrol(ctx: Context, *, trial: str | None, spot: str, start: str, end: s
             visit, spot_known=delivers is not None, arm_delivers=delivers or (),
             treatment_window=ft.window, hours=ft.patrol_hours, now=act.at,
             existing_for_officer=existing, tz=ft.tz)
-        found = list(checked.problems)
+        # every problem at once: what could not be read, then the rules on the rest
+        read = {q.field for q in problems}
+        found = [*problems, *(q for q in checked.problems if q.field not in read)]
         if not found:
             same = _same_key_overlap(visit, existing, ft.tz)
             if same is not None:

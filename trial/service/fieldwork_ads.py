@@ -216,7 +216,7 @@ def log_ad(ctx: Context, *, trial: str | None, spot: str, platform: str, start: 
                 problems.append(Problem("is required", None, None, f))
         if money is None and not any(q.field == "spend" for q in problems):
             problems.append(Problem("is required (GBP)", None, None, "spend"))
-        if problems or t0 is None or t1 is None or money is None:
+        if t0 is None or t1 is None:
             raise InputError(problems)
         plat = platform.strip().lower()
         areas = stored_areas(act.session, ft.trial_id)
@@ -227,7 +227,7 @@ def log_ad(ctx: Context, *, trial: str | None, spot: str, platform: str, start: 
         d = AdDelivery(
             spot_id=spot.strip(), platform=plat, start=t0, end=t1,
             impressions=counts["impressions"] or 0, clicks=counts["clicks"] or 0,
-            spend_gbp=money, reach=counts["reach"], video_views=counts["video_views"],
+            spend_gbp=money or 0.0, reach=counts["reach"], video_views=counts["video_views"],
             account=account.strip(), campaign=campaign.strip(), ad_group=group,
             creative=creative.strip(), theme=(theme or "").strip().lower() or None,
             message=(message or "").strip().lower() or None, spend=money)
@@ -236,8 +236,11 @@ def log_ad(ctx: Context, *, trial: str | None, spot: str, platform: str, start: 
         checked = check_ad(d, spot_known=delivers is not None, arm_delivers=delivers or (),
                            target_contaminated=(d.platform, d.ad_group) in bad,
                            treatment_window=ft.window, hours=ft.ad_hours, tz=ft.tz)
-        if checked.problems:
-            raise InputError(checked.problems)
+        read = {q.field for q in problems} | {"spend_gbp" for q in problems
+                                               if q.field == "spend"}
+        found = [*problems, *(q for q in checked.problems if q.field not in read)]
+        if found:
+            raise InputError(found)
         row = _ad_row(act, ft, d, checked.flags, ad_hours_compliance(d, ft.ad_hours, ft.tz),
                       source="manual")
         (sid,) = store_sessions(act, [row])
