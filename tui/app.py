@@ -45,7 +45,16 @@ class SpotlightApp(App[None]):
         self.push_screen(HomeScreen())
 
     def choose_trial(self, name: str | None, state: str | None) -> None:
+        changed = (name, state) != (self.trial, self.trial_state)
         self.trial, self.trial_state = name, state
+        if changed:
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for actions the chosen trial's state does not allow are hidden."""
+        if action == "open" and parameters:
+            return BY_NAME[str(parameters[0])] in offered(self.trial_state)
+        return True
 
     def action_help(self) -> None:
         screen = self.screen

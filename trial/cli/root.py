@@ -94,13 +94,15 @@ def _register_commands() -> None:
         fieldwork_cmds,
         outcome_cmds,
         protocol_cmds,
+        serve_cmds,
         spots_cmds,
         trial_cmds,
         users_cmds,
     )
 
     for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, outcome_cmds,
-                   fieldwork_cmds, analysis_cmds, audit_cmds, db_cmds, demo_cmds, users_cmds):
+                   fieldwork_cmds, analysis_cmds, audit_cmds, db_cmds, demo_cmds, users_cmds,
+                   serve_cmds):
         module.register(cli)
 
 
