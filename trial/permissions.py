@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "purge": frozenset({ADMIN}),
     "db backup": frozenset(ROLES),
     "db restore": frozenset({ADMIN}),
+    "db grant": frozenset({ADMIN}),
 }
 
 # Written by Spotlight itself, never refused: the record of a refusal, and the record a restored

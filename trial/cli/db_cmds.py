@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from trial.cli.output import emit_json, say
+from trial.cli.output import emit_json, say, table
 from trial.cli.root import Globals, SpotlightGroup, pass_globals
 from trial.cli.trial_cmds import JSON_OPTION
 
@@ -82,6 +82,32 @@ def restore_(g: Globals, file: Path, as_json: bool) -> None:
     else:
         say(f"Restored from {done.file} (sha256 {done.sha256}); what it replaced is kept in "
             f"{done.kept}")
+
+
+@db_group.command("grant")
+@click.option("--prefix", metavar="TEXT",
+              help="Group roles are PREFIX + role (default: the database's name and _).")
+@JSON_OPTION
+@pass_globals
+def grant_(g: Globals, prefix: str | None, as_json: bool) -> None:
+    """PostgreSQL: create a group role per Spotlight role, grant each only its tables, guard
+    allocations, protocols and the audit trail, and put each user's login in their groups.
+
+    Run it as the database's owner, again after `users add` or `users revoke`.
+    """
+    from trial.cli.output import warn
+    from trial.service.users import grant_database
+
+    doc = grant_database(g.context(), prefix=prefix)
+    for name in doc["missing_logins"]:
+        warn(f"user {name} has no PostgreSQL login yet: CREATE ROLE \"{name}\" LOGIN "
+             "PASSWORD '...'; then run `spotlight db grant` again")
+    if as_json:
+        emit_json(doc)
+        return
+    table("Group roles", ["role", "PostgreSQL group"], list(doc["groups"].items()))
+    table("Logins", ["login", "roles"], [(n, "+".join(r) or "-")
+                                         for n, r in doc["members"].items()])
 
 
 @click.command("init")

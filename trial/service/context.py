@@ -97,6 +97,18 @@ class Context:
         self._record_refusal(action=action, trial=trial, entity=entity, message=refusal)
         raise PermissionDenied(refusal)
 
+    def require(self, *, action: str, trial: str | None, entity: str) -> None:
+        """Check ``action`` now, for work done outside :meth:`action` (recorded after it).
+
+        Raises:
+            PermissionDenied: the actor may not; the refusal is recorded.
+        """
+        with Session(self.engine, expire_on_commit=False) as session:
+            refusal = self._refusal(session, action)
+        if refusal:
+            self._record_refusal(action=action, trial=trial, entity=entity, message=refusal)
+            raise PermissionDenied(refusal)
+
     def _refusal(self, session: Session, action: str) -> str:
         """Why the actor may not take ``action`` now ("" when they may)."""
         if action in permissions.UNCHECKED or not user_store.enforcing(session):

@@ -110,3 +110,24 @@ def list_users(ctx: Context) -> list[UserView]:
     """Every user and the roles they hold now, by name (empty in single-user mode)."""
     with ctx.reading() as s:
         return [UserView(n, _ordered(rs)) for n, rs in sorted(all_users(s).items())]
+
+
+def grant_database(ctx: Context, *, prefix: str | None = None) -> dict[str, Any]:
+    """PostgreSQL: set up group roles, grants and guards for the users now (admins only).
+
+    Returns:
+        The groups, each login's roles, logins still to be created, and tables no group
+        may write.
+    """
+    from trial.store.grants import grant
+
+    ctx.require(action="db grant", trial=None, entity="database grants")
+    with ctx.reading() as s:
+        users = all_users(s)
+    report = grant(ctx.engine, users=users, prefix=prefix)
+    doc: dict[str, Any] = {"groups": report.groups, "members": report.members,
+                           "missing_logins": report.missing_logins,
+                           "read_only_tables": report.read_only_tables}
+    with ctx.action(action="db grant", trial=None, entity="database grants") as act:
+        act.written.extra.update(doc)
+    return doc
