@@ -339,7 +339,7 @@ def import_patrols(ctx: Context, *, trial: str | None, path: Path,
     visits, lines, problems = forms._read(path, tz, form_map)
     return _import_visits(ctx, name=name, visits=visits, lines=lines, read_problems=problems,
                           source=path.name, data=data, fmt="form" if form_map else "patrol",
-                          action="sessions import")
+                          action="sessions import patrol")
 
 
 def import_pings(ctx: Context, *, trial: str | None, path: Path) -> ImportResult:

@@ -273,7 +273,7 @@ def import_ads(ctx: Context, *, trial: str | None, path: Path, fmt: str = "spotl
                             gbp_rate=rate, target_areas=[target_of(a) for a in areas],
                             account=account)
     rows = export.rows_or_raise()
-    with ctx.action(action="sessions import", trial=ft.name,
+    with ctx.action(action="sessions import ad", trial=ft.name,
                     entity=f"ad sessions of {ft.name}") as act:
         _, ft = randomised_trial(act.session, ft.name, doing="import ad delivery")
         voids = voided_ids(act.session, ft.trial_id)
