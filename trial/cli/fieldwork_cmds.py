@@ -129,7 +129,9 @@ def import_(g: Globals, file: Path, trial_name: str | None, kind: str, fmt: str 
     if kind == "patrol":
         from trial.service.fieldwork import import_patrols
 
-        extra = [o for o, v in (("--format", fmt), ("--account-timezone", account_timezone),
+        # the trial's own CSV is the one patrol layout (form exports come through --map)
+        extra = [o for o, v in (("--format", None if fmt == "spotlight" else fmt),
+                                ("--account-timezone", account_timezone),
                                 ("--account", account), ("--currency", currency),
                                 ("--gbp-rate", gbp_rate)) if v is not None]
         if extra:
