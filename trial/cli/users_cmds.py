@@ -82,5 +82,32 @@ def permissions_(as_json: bool) -> None:
               [(a, ", ".join(r)) for a, r in rows])
 
 
+@click.command("set-data-protection")
+@click.option("--trial", "trial_name", metavar="NAME",
+              help="The trial (may be left out while the database holds one).")
+@click.option("--basis", required=True, help="The lawful basis for processing personal data.")
+@click.option("--dpia", required=True, help="The data-protection impact assessment's reference.")
+@click.option("--dsa", required=True, help="The data-sharing agreement's reference.")
+@click.option("--retain-until", "retain_until", required=True, metavar="YYYY-MM-DD",
+              help="The date personal fields are kept until.")
+@JSON_OPTION
+@pass_globals
+def set_data_protection_(g: Globals, trial_name: str | None, basis: str, dpia: str, dsa: str,
+                         retain_until: str, as_json: bool) -> None:
+    """Record the trial's data-protection basis, DPIA, data-sharing agreement and retention."""
+    from trial.service.data_protection import set_data_protection
+
+    doc = set_data_protection(g.context(), trial=trial_name, basis=basis, dpia=dpia, dsa=dsa,
+                              retain_until=retain_until)
+    if as_json:
+        emit_json(doc)
+    else:
+        table(f"Data protection of {doc['trial']}", ["", ""],
+              [(k, v) for k, v in doc.items() if k != "trial"])
+
+
 def register(root: click.Group) -> None:
     root.add_command(users_group)
+    trial_group = root.commands.get("trial")
+    if isinstance(trial_group, click.Group):
+        trial_group.add_command(set_data_protection_)

@@ -104,7 +104,14 @@ def trial_details(ctx: Context, *, trial: str | None) -> dict[str, Any]:
             "arms": [{"arm": a.name, "ratio": a.ratio, "delivers": list(a.delivers),
                       "control": a.control} for a in p.arms],
             "spots": len(spots), "eligible": eligible, "excluded": len(spots) - eligible,
+            **_data_protection(s, t),
         }
+
+
+def _data_protection(session: Session, t: Trial) -> dict[str, Any]:
+    from trial.service.data_protection import as_fields, current
+
+    return as_fields(current(session, t))
 
 
 def replace_protocol(ctx: Context, *, trial: str | None, protocol_text: str,
