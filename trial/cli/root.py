@@ -91,6 +91,7 @@ def _register_commands() -> None:
         audit_cmds,
         db_cmds,
         demo_cmds,
+        export_cmds,
         fieldwork_cmds,
         outcome_cmds,
         protocol_cmds,
@@ -102,7 +103,7 @@ def _register_commands() -> None:
 
     for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, outcome_cmds,
                    fieldwork_cmds, analysis_cmds, audit_cmds, db_cmds, demo_cmds, users_cmds,
-                   serve_cmds):
+                   serve_cmds, export_cmds):
         module.register(cli)
 
 

@@ -117,3 +117,65 @@ def export_trial(ctx: Context, *, trial: str | None, fmt: str = "csv",
             "files": [{"name": k, "sha256": digests[k], "bytes": len(texts[k])}
                       for k in texts],
             "warnings": warnings}
+
+
+REPORT_SUFFIXES = (".html", ".htm", ".md")
+
+
+def write_report(ctx: Context, *, trial: str | None, out: Path | str) -> dict[str, Any]:
+    """Write the trial report: self-contained HTML, or Markdown (by the file's suffix) with its
+    figures in ``<name>_figures/`` beside it. One audited action ("report").
+
+    Uses the newest saved results and says so; without them it runs the analysis and labels
+    the report "not saved: provisional".
+
+    Returns:
+        ``{"trial", "file", "format", "results", "results_sha256", "sha256", "figures"}``.
+
+    Raises:
+        InputError: a suffix other than .html, .htm or .md, or an unwritable file.
+    """
+    from trial.report.collect import collect
+    from trial.report.html import render_html
+    from trial.report.markdown import render_markdown
+
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise InputError(Problem(f"the report is HTML or Markdown: name the file .html or .md, "
+                                 f"not {suffix or 'without a suffix'}", str(path), field="--out"))
+    if path.is_dir():
+        raise InputError(Problem("is a directory; name a file", str(path), field="--out"))
+    with ctx.reading() as s:
+        name = find_trial(s, trial).name
+    doc, status = results_document(ctx, name)
+    figures: dict[str, bytes] = {}
+    # Read before the action: on SQLite a read session inside it would wait on its lock.
+    data = collect(ctx, trial=name, results=doc, status=status,
+                   generated_at=ctx.clock().isoformat(timespec="seconds"),
+                   generated_by=ctx.actor)
+    with ctx.action(action="report", trial=name, entity=f"report of {name}") as act:
+        folder = path.with_name(path.stem + "_figures")
+        if suffix == ".md":
+            text, figures = render_markdown(data, figures=folder.name)
+        else:
+            text = render_html(data)
+        content = text.encode()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            if figures:
+                folder.mkdir(exist_ok=True)
+                for file_name, png in figures.items():
+                    (folder / file_name).write_bytes(png)
+        except OSError as exc:
+            raise InputError(Problem(f"cannot write the report: {exc.strerror}", str(path),
+                                     field="--out")) from None
+        act.written.file_sha256 = file_sha256(content)
+        act.written.extra.update({"format": suffix.lstrip("."), "results": status,
+                                  "results_sha256": doc.get("results_sha256"),
+                                  "protocol_sha256": doc["protocol_sha256"]})
+    return {"trial": name, "file": str(path), "format": "markdown" if suffix == ".md" else "html",
+            "results": status, "results_sha256": doc.get("results_sha256"),
+            "sha256": file_sha256(content),
+            "figures": [str(folder / f) for f in figures]}
