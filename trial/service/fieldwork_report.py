@@ -61,6 +61,14 @@ def _fidelity(session: Session, ft: FieldTrial, window: Window | None) -> Fideli
         contaminated_targets=contaminated_targets(stored_areas(session, ft.trial_id)))
 
 
+def trial_fidelity(session: Session, trial: Trial | str) -> Fidelity:
+    """The fidelity computation behind every report, over the treatment window (for callers
+    that need per-arm cost or more than :func:`fidelity_by_spot` gives)."""
+    t = find_trial(session, trial) if isinstance(trial, str) else trial
+    ft = field_trial(session, t)
+    return _fidelity(session, ft, ft.window)
+
+
 def fidelity_report(ctx: Context, *, trial: str | None, by: str | None = None) -> dict[str, Any]:
     """Planned versus delivered fieldwork per spot and arm over the treatment window, with the
     cost per arm (METHODS.md 11); ``by="week"`` adds the same per treatment week.
