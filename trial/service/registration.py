@@ -75,6 +75,11 @@ def register(ctx: Context, *, trial: str | None) -> Registration:
         act.written.record = trial_content(t)
         act.written.extra.update({"protocol_sha256": t.protocol_sha256,
                                   "spots_sha256": t.spots_sha256, "eligible": len(eligible)})
+    # After the commit: the simulation is advice and should not hold the write lock. Seeded by
+    # the protocol's hash, so the same registration gives the same warning.
+    from trial.service.power import quick_warnings
+
+    warnings += quick_warnings(protocol, spots, seed=int(t.protocol_sha256[:15], 16))
     return Registration(
         trial=name, state=REGISTERED, sha256=t.protocol_sha256, spots_sha256=t.spots_sha256,
         eligible=len(eligible), warnings=warnings,
