@@ -228,7 +228,7 @@ def power_check(protocol: Protocol, spots: Sequence[CandidateSpot], *,
             pass
         if mdr and h.test == "superiority":
             better = protocol.outcome(h.outcome).better
-            sims = max(100, n_sims // 10)
+            sims = min(n_sims, max(100, n_sims // 10))
 
             def power_at(r: float, hid: str = h.id, pair: tuple[str, str] = (a_, b_),
                          better: str = better, sims: int = sims) -> float:
