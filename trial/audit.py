@@ -240,7 +240,11 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
         for row in session.exec(select(table.model)):
             n_rows += 1
             live[int(row.audit_id)].append(table.content(row))
-        for aid in sorted(set(live) | {a for (n, a) in removed if n == name}):
+        # Entries that wrote rows of this table must still find them (live or listed as
+        # removed by a later entry): a wholesale DELETE of an entry's rows is caught too.
+        wrote = {e.id for e in entries
+                 if json.loads(e.detail).get("rows", {}).get(name)}
+        for aid in sorted(set(live) | {a for (n, a) in removed if n == name} | wrote):
             e2 = by_id.get(aid)
             if e2 is None:
                 problems.append(f"{name} rows name audit entry {aid}, which does not exist")

@@ -63,3 +63,9 @@ def test_edited_entry(registered) -> None:  # type: ignore[no-untyped-def]
     _sql(registered, "UPDATE audit_entry SET actor = 'someone-else' WHERE id = 1")
     r = audit_trail.verify(registered)
     assert not r.ok and "audit entry 1" in r.problems[0]
+
+
+def test_every_row_of_an_entry_deleted(registered) -> None:  # type: ignore[no-untyped-def]
+    _sql(registered, "DELETE FROM spot")
+    r = audit_trail.verify(registered)
+    assert not r.ok and "spot" in r.problems[0]

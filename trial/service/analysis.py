@@ -122,13 +122,10 @@ def _delivery(session: Session, t: Trial) -> tuple[pd.DataFrame | None, dict[str
                                                    dict[str, dict[str, int]]]:
     """Per-spot delivery and receipt, cost per arm, closed days: from the fieldwork record."""
     from trial.service import fieldwork_report as fr
-    from trial.service.fieldwork import field_trial
 
     by_spot = fr.fidelity_by_spot(session, t)
     delivery = pd.DataFrame([{"spot_id": k, **v} for k, v in by_spot.items()])
-    ft = field_trial(session, t)
-    report = fr._fidelity(session, ft, ft.window)  # the same computation fidelity reports
-    cost = {a.arm: float(a.cost_gbp) for a in report.arms}
+    cost = {a.arm: float(a.cost_gbp) for a in fr.trial_fidelity(session, t).arms}
     return delivery, cost, fr.closures(session, t)
 
 
