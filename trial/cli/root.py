@@ -56,6 +56,12 @@ class SpotlightGroup(click.Group):
         except Exception as exc:  # a bug: say so in one line, never a traceback
             if os.environ.get("SPOTLIGHT_DEBUG"):
                 raise
+            if "permission denied" in str(exc).lower() or "insufficient privilege" in str(
+                    exc).lower():
+                first = str(exc).strip().splitlines()[0]
+                click.echo(f"spotlight: error: not permitted by the database: {first}",
+                           err=True)
+                sys.exit(1)
             click.echo(f"spotlight: error: internal error ({type(exc).__name__}: {exc}); "
                        "please report it (SPOTLIGHT_DEBUG=1 shows the details)", err=True)
             sys.exit(1)
