@@ -39,8 +39,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "ads targets import": frozenset({VENDOR}),
     "sessions log ad": frozenset({VENDOR}),
     "sessions import ad": frozenset({VENDOR}),
-    # One name for both kinds of sessions import while callers do not say which.
-    "sessions import": frozenset({SUPERVISOR, VENDOR}),
     # Outcomes and analysis.
     "crimes import": frozenset({RESEARCHER}),
     "outcomes lock": frozenset({RESEARCHER}),
