@@ -142,10 +142,15 @@ def _types(outcome: Outcome) -> Any:
 
 def outcome_table(ctx: Context, *, trial: str | None, monthly: bool = False) -> OutcomeTable:
     """Every spot x window x outcome: count and harm in the spot and in its catchment."""
+    from trial.service.blinding import viewer_mask
+
     with ctx.reading() as s:
         t = find_trial(s, trial)
         protocol = trial_protocol(t)
         grid, warnings, tables = outcome_frame(s, t, protocol, monthly=monthly)
+        mask = viewer_mask(s, t, ctx.actor)
+    if mask is not None:
+        grid["arm"] = [mask.arm(a) for a in grid["arm"]]
     rows: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()}
         for r in grid.drop(columns=["harm_sq", "catchment_harm_sq"]).to_dict("records")]
@@ -173,12 +178,12 @@ def demand_profile(ctx: Context, *, trial: str | None) -> dict[str, Any]:
     keep = (local.dt.date >= b.start) & (local.dt.date <= b.end)
     timed, local = timed[keep.to_numpy()], local[keep]
     grid = np.zeros((7, 24), dtype=int)
-    np.add.at(grid, (local.dt.weekday.to_numpy(), local.dt.hour.to_numpy()), 1)
+    np.add.at(grid, (local.dt.day_of_week.to_numpy(), local.dt.hour.to_numpy()), 1)
     per_spot: dict[str, list[list[int]]] = {}
     for sid, idx in timed.groupby("spot_id").groups.items():
         g = np.zeros((7, 24), dtype=int)
         loc = local.loc[idx]
-        np.add.at(g, (loc.dt.weekday.to_numpy(), loc.dt.hour.to_numpy()), 1)
+        np.add.at(g, (loc.dt.day_of_week.to_numpy(), loc.dt.hour.to_numpy()), 1)
         per_spot[str(sid)] = g.tolist()
     return {"trial": t.name, "overall": grid.tolist(), "spots": per_spot,
             "records": int(len(timed)), "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
