@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
 
 from trial.design.spec import DesignSpec, Units, numeric, refuse
 
@@ -131,6 +130,8 @@ def balance_rule(spec: DesignSpec, units: Units) -> Rule:
             raise refuse("balance_on covariates are constant or collinear over the spots; "
                          "the Mahalanobis distance needs them to vary independently",
                          "design.balance_on")
+        from scipy import stats  # loaded only for this rule: scipy.stats is slow to import
+
         threshold = float(stats.chi2.ppf(spec.acceptance, x.shape[1] * (n_arms - 1)))
         return lambda allocations: mahalanobis(x, allocations, n_arms) <= threshold
     limit = spec.max_abs_smd
