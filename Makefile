@@ -35,5 +35,10 @@ check: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Scale benchmarks beside their peers (about 15 minutes on two cores); writes BENCHMARKS.md.
+bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info $(DEMO_DB)
