@@ -7,6 +7,12 @@ the rows it wrote (canonical content in key order) plus the input file's SHA-256
 single-row entity such as a trial the row's canonical content after the action. Rows removed later
 (a draft's spots, say) are listed with their content in the removing entry, so the writing entry
 still verifies. ``verify`` recomputes all of this from the database.
+
+Purging personal fields is the one change made to rows in place: the purge entry lists, per
+table and writing entry, the digest of that entry's rows after the purge and, per purged row,
+the SHA-256 of its content before and its content after. ``verify`` then expects the purged
+digest (the newest purge's) instead of the writing entry's, so a purged database verifies and
+any other change, before or after the purge, is still caught.
 """
 
 from __future__ import annotations
@@ -96,6 +102,9 @@ class Written:
     bulk: dict[str, tuple[str, int]] = field(default_factory=dict)
     file_sha256: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # table -> writing entry id -> {"digest": rows' digest after the purge, "rows": {key:
+    # {"before": SHA-256 of the content before, "after": content after}}} (purge only)
+    purged: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def add_rows(self, table: str, rows: Sequence[Any]) -> None:
         t = AUDITED[table]
@@ -143,6 +152,9 @@ def append(session: Session, *, entry_id: int, at: datetime, actor: str, action:
     if written.removed:
         detail["removed"] = {name: [[aid, c] for aid, c in rows]
                              for name, rows in written.removed.items()}
+    if written.purged:
+        detail["purged"] = {name: {str(aid): v for aid, v in by_entry.items()}
+                            for name, by_entry in written.purged.items()}
     if written.file_sha256:
         detail["file_sha256"] = written.file_sha256
     if written.record is not None:
@@ -215,6 +227,7 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
     # Rows: group the live rows of every audited table by the entry that wrote them.
     n_rows = 0
     removed: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    purged = purged_digests(entries)
     for e in entries:
         detail = json.loads(e.detail)
         for name, rows in detail.get("removed", {}).items():
@@ -228,7 +241,8 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
                 e4 = by_id.get(aid)
                 if e4 is None:
                     problems.append(f"{name} rows name audit entry {aid}, which does not exist")
-                elif json.loads(e4.detail).get("tables", {}).get(name) != digest:
+                elif purged.get((name, aid), (json.loads(e4.detail).get("tables", {}).get(name),
+                                              {}))[0] != digest:
                     problems.append(f"{name} rows written by audit entry {aid} ({e4.action}, "
                                     f"{e4.at}) no longer match: changed outside Spotlight")
             for e5 in entries:
@@ -256,8 +270,11 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
                 problems.append(f"{name} rows name audit entry {aid} ({e2.action}), "
                                 "which wrote no such rows")
                 continue
+            after: dict[str, str] = {}
+            if (name, aid) in purged:
+                expected, after = purged[(name, aid)]
             if rows_digest(table, contents) != expected:
-                problems.append(_first_changed_row(name, table, e2, detail, contents))
+                problems.append(_first_changed_row(name, table, e2, detail, contents, after))
     for kind, fn in (record_check or {}).items():
         for aid, label, content in fn(session):
             e3 = by_id.get(aid)
@@ -270,11 +287,50 @@ def verify(session: Session, *, record_check: Mapping[str, Callable[[Session], I
     return VerifyResult(not problems, len(entries), n_rows, tuple(problems))
 
 
+def purged_digests(entries: Sequence[AuditEntry]) -> dict[tuple[str, int], tuple[str, dict[
+        str, str]]]:
+    """(table, writing entry) -> (the digest its rows have after the newest purge, row key ->
+    SHA-256 of each purged row's content after), from the purge entries in order."""
+    out: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
+    for e in entries:
+        if e.action != PURGE:
+            continue
+        for name, by_entry in json.loads(e.detail).get("purged", {}).items():
+            for aid_text, v in by_entry.items():
+                aid = int(aid_text)
+                if aid >= e.id:  # a purge only vouches for rows written before it
+                    continue
+                rows = dict(out.get((name, aid), ("", {}))[1])
+                rows.update({k: canonical_sha256(r["after"])
+                             for k, r in (v.get("rows") or {}).items()})
+                out[(name, aid)] = (str(v["digest"]), rows)
+    return out
+
+
+PURGE = "purge"
+
+
+def entry_rows_digest(session: Session, name: str, aid: int) -> str:
+    """The digest ``verify`` recomputes for the rows of table ``name`` written by entry ``aid``
+    (live rows, and rows later removed as listed by the removing entries)."""
+    table = AUDITED[name]
+    if table.bulk_digest is not None:
+        return table.bulk_digest(session).get(aid, (rows_digest(table, []), 0))[0]
+    contents = [table.content(r) for r in session.exec(
+        select(table.model).where(table.model.audit_id == aid))]
+    for e in session.exec(select(AuditEntry).where(col(AuditEntry.id) > aid)):
+        for aid2, content in json.loads(e.detail).get("removed", {}).get(name, []):
+            if int(aid2) == aid:
+                contents.append(content)
+    return rows_digest(table, contents)
+
+
 def _first_changed_row(name: str, table: AuditedTable, e: AuditEntry, detail: dict[str, Any],
-                       contents: list[dict[str, Any]]) -> str:
+                       contents: list[dict[str, Any]], after: Mapping[str, str]) -> str:
     where = f"audit entry {e.id} ({e.action}, {e.at})"
     expected = detail.get("row_sha256", {}).get(name)
     if expected is not None:
+        expected = {**expected, **after}
         seen = {row_key(table, c): canonical_sha256(c) for c in contents}
         for key in sorted(set(expected) | set(seen)):
             if key not in seen:

@@ -52,7 +52,8 @@ def analyse_(g: Globals, trial_name: str | None, save: bool, as_json: bool) -> N
                for d in doc["displacement"]])
     c = doc["consort"]
     say(f"Places: {c['assessed']} assessed, {c['excluded']} excluded, {c['randomised']} "
-        f"randomised; allocated {c['allocated']}; received {c['received']}; analysed "
+        f"randomised; allocated {c['allocated']}; received "
+        f"{c.get('received', 'withheld until unblinding')}; analysed "
         f"{c['analysed']}")
 
 

@@ -99,6 +99,7 @@ def _register_commands() -> None:
         demo_cmds,
         export_cmds,
         fieldwork_cmds,
+        integrity_cmds,
         outcome_cmds,
         protocol_cmds,
         serve_cmds,
@@ -109,7 +110,7 @@ def _register_commands() -> None:
 
     for module in (trial_cmds, protocol_cmds, spots_cmds, allocation_cmds, outcome_cmds,
                    fieldwork_cmds, analysis_cmds, audit_cmds, db_cmds, demo_cmds, users_cmds,
-                   serve_cmds, export_cmds):
+                   serve_cmds, export_cmds, integrity_cmds):
         module.register(cli)
 
 

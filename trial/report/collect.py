@@ -28,6 +28,8 @@ class ReportData:
         lock: ``lock_status``.
         generated_at, generated_by: when and for whom.
         versions: software versions.
+        masked: a blinded reader's report: arms are masked labels (in ``protocol`` too) and
+            fieldwork is withheld.
     """
 
     results: dict[str, Any]
@@ -43,6 +45,7 @@ class ReportData:
     generated_at: str
     generated_by: str
     versions: dict[str, str] = field(default_factory=dict)
+    masked: bool = False
 
 
 def monthly_means(rows: list[dict[str, Any]], outcome: str, arms: list[str], *,
@@ -98,6 +101,7 @@ def collect(ctx: Context, *, trial: str | None, results: dict[str, Any], status:
     from trial.report.readme import software
     from trial.service.allocation import show
     from trial.service.analysis import analysed_protocol
+    from trial.service.blinding import viewer_mask
     from trial.service.outcomes import demand_profile, lock_status, outcome_table
     from trial.service.trials import find_trial
 
@@ -105,18 +109,25 @@ def collect(ctx: Context, *, trial: str | None, results: dict[str, Any], status:
         t = find_trial(s, trial)
         name = t.name
         protocol, registered = analysed_protocol(s, t)
+        mask = viewer_mask(s, t, ctx.actor)
+    # show and outcome_table mask the arms themselves for a blinded reader.
     view = show(ctx, trial=name)
     table = outcome_table(ctx, trial=name, monthly=True)
+    if mask is not None:
+        protocol, registered = mask.protocol(protocol), mask.protocol(registered)
+    monthly = monthly_means(table.rows, protocol.primary_outcome.name,
+                            [a.name for a in protocol.arms],
+                            span=(protocol.windows.defined[0].start,
+                                  protocol.windows.defined[-1].end))
+    if mask is not None:
+        monthly = {area: dict(sorted(per_arm.items())) for area, per_arm in monthly.items()}
     return ReportData(
         results=results, status=status, protocol=protocol, registered=registered,
         allocation={"method": view.method, "seed_source": view.seed_source,
                     "sha256": view.sha256, "draws_tried": view.draws_tried,
                     "algorithm": view.algorithm},
-        balance=view.balance,
-        monthly=monthly_means(table.rows, protocol.primary_outcome.name,
-                              [a.name for a in protocol.arms],
-                              span=(protocol.windows.defined[0].start,
-                                    protocol.windows.defined[-1].end)),
-        demand=demand_profile(ctx, trial=name), fidelity=_fieldwork(ctx, name),
+        balance=view.balance, monthly=monthly,
+        demand=demand_profile(ctx, trial=name),
+        fidelity=None if mask is not None else _fieldwork(ctx, name),
         lock=lock_status(ctx, trial=name), generated_at=generated_at,
-        generated_by=generated_by, versions=software())
+        generated_by=generated_by, versions=software(), masked=mask is not None)

@@ -95,6 +95,10 @@ def header(d: ReportData) -> tuple[str, list[tuple[str, str]]]:
         ("Generated", f"{d.generated_at} for {d.generated_by} by Spotlight "
                       f"{d.versions.get('spotlight', '?')}"),
     ]
+    if d.masked:
+        facts.append(("Blinding", "blinded: arms are shown as masked labels ("
+                      + ", ".join(a.name for a in p.arms) + "); fieldwork, cost and "
+                      "per-protocol results are withheld until unblinding"))
     return title, facts
 
 
@@ -161,7 +165,8 @@ def _effect(d: ReportData) -> Section:
                    f3(x.get("wdd"), 1), f3(x.get("wdd_se"), 1), x.get("reason") or "")
                   for x in disp),
             f"Displacement and diffusion: catchments of {p.catchment.buffer_m:g} m around each "
-            "spot, treated arm against control (WDQ: weighted displacement quotient)"))
+            f"spot, treated arm against {p.control_arm.name} (WDQ: weighted displacement "
+            "quotient)"))
         if d.monthly.get("catchment"):
             blocks.append(Figure("catchment", plots.monthly_png(
                 d.monthly["catchment"], windows=windows, ylabel="mean per catchment",
@@ -208,6 +213,9 @@ def _mechanism(d: ReportData) -> Section:
     p = d.protocol
     rows = []
     for arm in p.arms:
+        if d.masked:
+            rows.append((arm.name, *(["withheld until unblinding"] * 5), str(arm.ratio)))
+            continue
         target, threshold = _targets(d, arm.delivers)
         rows.append((arm.name + (" (control)" if arm is p.control_arm else ""),
                      arm.label or "–", arm.description or "–",
@@ -243,7 +251,8 @@ def _moderators(d: ReportData) -> Section:
                 ("level", "term", "ratio", "CI"),
                 tuple((lv["level"], lv["term"], f3(lv["estimate"]),
                        _ci(lv["ci_low"], lv["ci_high"])) for lv in s["levels"]),
-                f"{s['subgroup']}: ratio of each arm to control within each level"))
+                f"{s['subgroup']}: ratio of each arm to {d.protocol.control_arm.name} "
+                "within each level"))
     return Section("moderators", "Moderators", tuple(blocks))
 
 
@@ -254,7 +263,8 @@ def _flow(c: dict[str, Any], arms: Sequence[str]) -> Flow:
          (f"Excluded: {c['excluded']}", reasons)),
         ((f"Randomised: {c['randomised']}", ()),),
         tuple((f"Allocated to {a}: {c['allocated'].get(a, 0)}",
-               (f"received the allocated intervention: {c['received'].get(a, 0)}",))
+               (f"received the allocated intervention: {c['received'].get(a, 0)}",)
+               if "received" in c else ())
               for a in arms),
         tuple((f"Analysed ({a}): {c['analysed'].get(a, 0)}", ()) for a in arms),
     ))
@@ -273,7 +283,10 @@ def _implementation(d: ReportData) -> Section:
                    f3(b["mean_b"], 2), f3(b["sd_a"], 2), f3(b["sd_b"], 2), f3(b["smd"]))
                   for b in d.balance),
             "Balance at randomisation (standardised mean differences)"))
-    if d.fidelity is None:
+    if d.masked:
+        blocks.append(Para("Blinded: dosage, fidelity and contamination by arm are withheld "
+                           "until a coordinator unblinds the trial.", "note"))
+    elif d.fidelity is None:
         blocks.append(Para("No fieldwork recorded: no patrol visits or ad delivery have been "
                            "logged, so dosage and fidelity cannot be shown.", "warn"))
     else:
@@ -314,6 +327,10 @@ def _implementation(d: ReportData) -> Section:
 
 def _economics(d: ReportData) -> Section:
     rows = d.results.get("cost_effectiveness") or []
+    if d.masked:
+        return Section("economics", "Economics", (Para(
+            "Blinded: costs show what each arm delivered, so they are withheld until "
+            "unblinding."),))
     if not rows:
         return Section("economics", "Economics", (Para(
             "No costs: no fieldwork cost was recorded or the protocol sets no [costs]."),))
@@ -387,7 +404,10 @@ def limits(d: ReportData) -> list[str]:
         out.append("the allocation's seed was published in the protocol, so anyone could have "
                    "previewed the allocation (acceptable only for demonstrations and "
                    "re-analysis)")
-    if d.fidelity is None:
+    if d.masked:
+        out.append("blinded: what the arms received, their cost and the per-protocol results "
+                   "are withheld until unblinding")
+    elif d.fidelity is None:
         out.append("no fieldwork recorded: what the arms actually received is unknown")
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import secrets
 from dataclasses import dataclass
@@ -104,8 +105,9 @@ def _rows_json(spot_ids: Any, arms: Any, strata: Any, sets: Any) -> list[dict[st
 
 def _store(act: Act, t: Trial, *, method: str, algorithm: str | None, seed: int | None,
            seed_source: str | None, draws: int | None, rows: list[dict[str, Any]],
-           spots_hash: str) -> Allocation:
+           spots_hash: str, arms: list[str]) -> Allocation:
     from trial.design import allocation_sha256
+    from trial.service.blinding import store_masks
 
     assert t.id is not None
     digest = allocation_sha256([r["spot_id"] for r in rows], [r["arm"] for r in rows],
@@ -126,6 +128,9 @@ def _store(act: Act, t: Trial, *, method: str, algorithm: str | None, seed: int 
     act.session.add(t)
     act.written.add_rows("allocation", [header])
     act.written.add_rows("allocation_row", lines)
+    # Every trial's masks are drawn now, so that blinding set later by amendment still has
+    # labels nobody could predict.
+    store_masks(act, t, arms)
     act.written.record = trial_content(t)
     return header
 
@@ -157,13 +162,25 @@ def randomise(ctx: Context, *, trial: str | None) -> AllocationView:
         rows = _rows_json(drawn.spot_ids, drawn.arms, drawn.strata, drawn.sets)
         header = _store(act, t, method=spec.method, algorithm=drawn.algorithm, seed=seed,
                         seed_source=source, draws=drawn.draws_tried, rows=rows,
-                        spots_hash=spots_sha256(spots))
+                        spots_hash=spots_sha256(spots), arms=[a.name for a in protocol.arms])
         act.written.extra.update({"seed": str(seed), "seed_source": source,
                                   "sha256": header.sha256})
     return show(ctx, trial=name)
 
 
 def show(ctx: Context, *, trial: str | None) -> AllocationView:
+    """The allocation, its balance and hashes; a blinded reader of a blinded trial sees the
+    arms as masked labels (see :mod:`trial.service.blinding`)."""
+    from trial.service.blinding import mask_for
+
+    view = _show(ctx, trial=trial)
+    mask = mask_for(ctx, trial=view.trial)
+    if mask is None:
+        return view
+    return dataclasses.replace(view, rows=mask.rows(view.rows), balance=mask.balance(view.balance))
+
+
+def _show(ctx: Context, *, trial: str | None) -> AllocationView:
     with ctx.reading() as s:
         t = find_trial(s, trial)
         header = _existing(s, t)
@@ -210,7 +227,7 @@ def _safe(text: str) -> str:
 
 def certificate(ctx: Context, *, trial: str | None) -> dict[str, Any]:
     """What an outside reviewer needs to re-derive the allocation."""
-    view = show(ctx, trial=trial)
+    view = _show(ctx, trial=trial)
     how = ("re-derive: parse the registered protocol; take the eligible spots in Unicode "
            "code-point order of spot_id with their attributes; seed numpy.random.Generator("
            "PCG64(seed)); run the algorithm version named here; compare the canonical SHA-256 "
@@ -236,7 +253,7 @@ def verify(ctx: Context, *, trial: str | None) -> VerifyOutcome:
     """Re-derive the allocation from the stored protocol, spots, seed and algorithm."""
     from trial.design import allocate, allocation_sha256, generator
 
-    view = show(ctx, trial=trial)
+    view = _show(ctx, trial=trial)
     if view.method == EXTERNAL:
         return VerifyOutcome(False, f"trial {view.trial}'s allocation is external (imported): "
                                     "it cannot be re-derived")
@@ -296,7 +313,8 @@ def import_allocation(ctx: Context, *, trial: str | None, path: Path) -> Allocat
         spots = candidate_spots(act.session, t)
         rows = _parse_external(text, source, protocol, spots)
         _store(act, t, method=EXTERNAL, algorithm=None, seed=None, seed_source=None,
-               draws=None, rows=rows, spots_hash=spots_sha256(spots))
+               draws=None, rows=rows, spots_hash=spots_sha256(spots),
+               arms=[a.name for a in protocol.arms])
         act.written.file_sha256 = file_sha256(data)
         act.written.extra["file"] = source
     return show(ctx, trial=name)

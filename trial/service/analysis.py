@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from trial.canonical import canonical_json, canonical_sha256
 from trial.errors import InputError, NotFoundError, Problem, RefusedError
 from trial.protocol import Protocol, load_protocol
+from trial.service.blinding import viewer_mask
 from trial.service.context import Context
 from trial.service.spots import candidate_spots
 from trial.service.trials import RANDOMISED, find_trial, require_state, trial_protocol
@@ -273,6 +274,7 @@ def run_analysis(ctx: Context, *, trial: str | None, save: bool = False) -> dict
         t = find_trial(s, name)
         inputs = gather(s, t)
         amended = amendments(s, t)
+        mask = viewer_mask(s, t, ctx.actor)
     ri_seed = inputs.protocol.analysis.ri_seed
     seed_source = "protocol"
     if ri_seed is None:
@@ -296,8 +298,9 @@ def run_analysis(ctx: Context, *, trial: str | None, save: bool = False) -> dict
     }
     doc = json.loads(json.dumps(doc, default=_plain))
     if save:
+        # Saved as computed; a blinded reader is shown it masked, as every other time.
         doc = _save(ctx, name, doc)
-    return doc
+    return doc if mask is None else mask.results(doc)
 
 
 def gather_check(ctx: Context, name: str) -> None:
@@ -356,4 +359,5 @@ def saved_results(ctx: Context, *, trial: str | None) -> dict[str, Any]:
         newest = max(rows, key=lambda r: r.saved_at)
         doc: dict[str, Any] = json.loads(newest.results)
         doc["results_sha256"] = newest.sha256
-        return doc
+        mask = viewer_mask(s, t, ctx.actor)
+        return doc if mask is None else mask.results(doc)

@@ -8,6 +8,7 @@ from typing import Any
 from trial.errors import SpotlightError
 from trial.service.allocation import check
 from trial.service.audit_trail import entries
+from trial.service.blinding import mask_for
 from trial.service.context import Context
 from trial.service.spots import candidate_spots, list_spots
 from trial.service.trials import find_trial, trial_details
@@ -17,7 +18,8 @@ def trial_overview(ctx: Context, *, trial: str, activity: int = 12) -> dict[str,
     """One trial at a glance: details, arms with spot counts, alerts and recent activity.
 
     Returns:
-        ``trial_details`` plus ``arm_spots`` (arm -> allocated spots), ``unallocated``,
+        ``trial_details`` plus ``arm_spots`` (arm -> allocated spots; masked label -> spots
+        for a blinded reader, with ``masked`` true), ``unallocated``,
         ``activity`` (the latest audit entries), ``alerts`` (strings) and ``fidelity``
         (arm rows of the fidelity report for the treatment week holding today, else for the
         whole window, each with ``period``; empty before randomisation).
@@ -25,7 +27,12 @@ def trial_overview(ctx: Context, *, trial: str, activity: int = 12) -> dict[str,
     doc = trial_details(ctx, trial=trial)
     spots = list_spots(ctx, trial=trial)
     counts = Counter(s["arm"] for s in spots if s["arm"])
-    doc["arm_spots"] = {a["arm"]: counts.get(a["arm"], 0) for a in doc["arms"]}
+    # A blinded reader's spots carry masked labels: counts by label, never by arm name (unequal
+    # arms would pair them up).
+    mask = mask_for(ctx, trial=trial) if doc["state"] == "randomised" else None
+    names = mask.order if mask is not None else [a["arm"] for a in doc["arms"]]
+    doc["arm_spots"] = {a: counts.get(a, 0) for a in names}
+    doc["masked"] = mask is not None
     doc["unallocated"] = sum(1 for s in spots if s["eligible"] and not s["arm"])
     doc["activity"] = entries(ctx, trial=trial, limit=activity)
     doc["alerts"], doc["fidelity"], doc["incidents"] = _fieldwork(ctx, trial, doc["state"])

@@ -17,6 +17,7 @@ from sqlmodel import Session
 import trial.store.content  # noqa: F401  (registers audited tables)
 import trial.store.crime_rows  # noqa: F401  (registers audited tables)
 import trial.store.fieldwork_content  # noqa: F401  (registers audited tables)
+import trial.store.integrity_content  # noqa: F401  (registers audited tables)
 from trial import audit, permissions
 from trial.errors import PermissionDenied
 from trial.store import users as user_store  # (registers audited tables)

@@ -8,6 +8,7 @@ from typing import Any
 
 from trial.audit import file_sha256
 from trial.errors import InputError, NotFoundError, Problem, RefusedError
+from trial.service.blinding import viewer_mask
 from trial.service.context import Context
 from trial.service.trials import find_trial
 
@@ -73,6 +74,7 @@ def export_trial(ctx: Context, *, trial: str | None, fmt: str = "csv",
         t = find_trial(s, trial)
         name = t.name
         inputs = gather(s, t)
+        mask = viewer_mask(s, t, ctx.actor)
     doc, status = results_document(ctx, name)
     warnings = list(doc.get("warnings") or [])
     lock = lock_status(ctx, trial=name)
@@ -80,11 +82,15 @@ def export_trial(ctx: Context, *, trial: str | None, fmt: str = "csv",
         warnings.append(f"{lock['imported_since']} outcome records were imported after the "
                         "outcome lock: spots.csv counts them, the saved results do not")
     versions = software()
-    data = inputs.dataset
+    data, protocol = inputs.dataset, inputs.protocol
+    if mask is not None:
+        data, protocol = mask.dataset(data), mask.protocol(protocol)
+        warnings.append("the trial is blinded: arms are masked labels and delivery columns "
+                        "are withheld until unblinding")
     texts: dict[str, bytes] = {"spots.csv": dataset_csv(data).encode()}
     results_text, result_columns = results_csv(doc["hypotheses"])
     texts["results.csv"] = results_text.encode()
-    texts["analysis.R"] = analysis_r(inputs.protocol, data, doc,
+    texts["analysis.R"] = analysis_r(protocol, data, doc,
                                      version=versions["spotlight"]).encode()
     if fmt == "parquet":
         import io
@@ -96,7 +102,7 @@ def export_trial(ctx: Context, *, trial: str | None, fmt: str = "csv",
     with ctx.action(action="export", trial=name, entity=f"export of {name}") as act:
         readme = readme_text(
             results=doc, status=status,
-            spots_columns=column_descriptions(inputs.protocol, data),
+            spots_columns=column_descriptions(protocol, data),
             results_columns=result_column_descriptions(result_columns),
             files={k: v for k, v in digests.items() if k != "analysis.R"},
             exported_at=act.at.isoformat(), exported_by=act.actor, versions=versions)
@@ -111,9 +117,10 @@ def export_trial(ctx: Context, *, trial: str | None, fmt: str = "csv",
         act.written.file_sha256 = digests["spots.csv"]
         act.written.extra.update({
             "format": fmt, "results": status, "results_sha256": doc.get("results_sha256"),
-            "protocol_sha256": doc["protocol_sha256"], "files": digests})
+            "protocol_sha256": doc["protocol_sha256"], "files": digests,
+            "masked": mask is not None})
     return {"trial": name, "directory": str(directory), "format": fmt, "results": status,
-            "results_sha256": doc.get("results_sha256"),
+            "results_sha256": doc.get("results_sha256"), "masked": mask is not None,
             "files": [{"name": k, "sha256": digests[k], "bytes": len(texts[k])}
                       for k in texts],
             "warnings": warnings}

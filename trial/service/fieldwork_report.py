@@ -79,8 +79,11 @@ def fidelity_report(ctx: Context, *, trial: str | None, by: str | None = None) -
     """
     if by is not None and by not in BY:
         raise InputError(Problem(f"unknown breakdown {by!r}: use week", None, None, "by"))
+    from trial.service.blinding import refuse_if_masked
+
     with ctx.reading() as s:
         t, ft = randomised_trial(s, find_trial(s, trial).name, doing="report fidelity")
+        refuse_if_masked(s, t, ctx.actor, what="fidelity (what each arm received)")
         doc = {"trial": t.name, **_fidelity(s, ft, ft.window).to_dict()}
         if by == "week" and ft.window is not None:
             weeks = []

@@ -105,8 +105,12 @@ def list_spots(ctx: Context, *, trial: str | None) -> list[dict[str, Any]]:
     with ctx.reading() as s:
         t = find_trial(s, trial)
         from trial.service.allocation import arms_of
+        from trial.service.blinding import viewer_mask
 
         arms = arms_of(s, t)
+        mask = viewer_mask(s, t, ctx.actor)
+        if mask is not None:
+            arms = {k: mask.arm(v) for k, v in arms.items()}
         out = []
         for sp in stored_spots(s, t):
             attrs = json.loads(sp.attributes)

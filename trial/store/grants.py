@@ -12,7 +12,8 @@ from trial.errors import RefusedError
 from trial.permissions import ADMIN, COORDINATOR, RESEARCHER, ROLES, SUPERVISOR, VENDOR
 from trial.store.db import is_sqlite
 
-# Which roles write which tables, and how. Every user may read every table, append audit
+# Which roles write which tables, and how (admins update the rows ``purge`` tombstones).
+# Every user may read every table, append audit
 # entries in their own name and advance the chain's head; nobody else gets more.
 WRITES: dict[str, dict[str, tuple[str, ...]]] = {
     "trial": {COORDINATOR: ("INSERT", "UPDATE", "DELETE")},
@@ -20,23 +21,26 @@ WRITES: dict[str, dict[str, tuple[str, ...]]] = {
     "allocation": {COORDINATOR: ("INSERT",)},
     "allocation_row": {COORDINATOR: ("INSERT",)},
     "protocol_amendment": {COORDINATOR: ("INSERT",)},
-    "spot_context": {COORDINATOR: ("INSERT",)},
+    "spot_context": {COORDINATOR: ("INSERT",), ADMIN: ("UPDATE",)},
     "patrol_plan": {COORDINATOR: ("INSERT",), SUPERVISOR: ("INSERT",)},
     "data_protection": {COORDINATOR: ("INSERT",), ADMIN: ("INSERT",)},
     "session_import": {SUPERVISOR: ("INSERT",), VENDOR: ("INSERT",)},
-    "field_session": {SUPERVISOR: ("INSERT",), VENDOR: ("INSERT",)},
-    "session_void": {SUPERVISOR: ("INSERT",)},
+    "field_session": {SUPERVISOR: ("INSERT",), VENDOR: ("INSERT",), ADMIN: ("UPDATE",)},
+    "session_void": {SUPERVISOR: ("INSERT",), ADMIN: ("UPDATE",)},
     "ad_target_area": {VENDOR: ("INSERT",)},
     "crime_import": {RESEARCHER: ("INSERT",)},
-    "crime_record": {RESEARCHER: ("INSERT",)},
+    "crime_record": {RESEARCHER: ("INSERT",), ADMIN: ("UPDATE",)},
     "outcome_lock": {RESEARCHER: ("INSERT",)},
     "analysis_result": {RESEARCHER: ("INSERT",)},
     "user_role_change": {ADMIN: ("INSERT",)},
+    "arm_mask": {COORDINATOR: ("INSERT",)},
+    "unblinding": {COORDINATOR: ("INSERT",)},
 }
 EVERYONE_WRITES = {"audit_entry": ("INSERT",), "audit_head": ("INSERT", "UPDATE")}
 OWNER_WRITES = {"alembic_version"}  # read by every command; written only by migrations
 # Rows no one changes or removes once written, whatever their grants (owner included).
-NEVER_CHANGED = ("audit_entry", "allocation", "allocation_row", "protocol_amendment")
+NEVER_CHANGED = ("audit_entry", "allocation", "allocation_row", "protocol_amendment",
+                 "arm_mask", "unblinding")
 
 GUARDS = """
 CREATE OR REPLACE FUNCTION spotlight_never_changed() RETURNS trigger LANGUAGE plpgsql AS $$

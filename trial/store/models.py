@@ -207,4 +207,5 @@ class AnalysisResult(SQLModel, table=True):
     saved_by: str = Field(max_length=200)
     audit_id: int = Field(index=True)
 from trial.store.fieldwork_models import *  # noqa: E402,F401,F403
+from trial.store.integrity_models import *  # noqa: E402,F401,F403
 from trial.store.users_models import *  # noqa: E402,F401,F403
