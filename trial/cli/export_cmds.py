@@ -18,12 +18,37 @@ from trial.errors import InputError, Problem
               help="spots.csv always; parquet also writes spots.parquet (needs pyarrow).")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Directory to write into (created when missing).")
+@click.option("--sessions", is_flag=True,
+              help="Instead: every patrol and ad session, one row each (sessions.csv).")
+@click.option("--records", is_flag=True,
+              help="Instead: every outcome record, one row each (records.csv).")
+@click.option("--include-personal", is_flag=True,
+              help="Row exports: keep officer identifiers, notes, crime references and exact "
+                   "places (recorded in the audit trail).")
+@click.option("--public", is_flag=True,
+              help="Row exports: coordinates rounded to 100 m, times to the day, no free text "
+                   "or identifiers.")
 @JSON_OPTION
 @pass_globals
-def export_(g: Globals, trial_name: str | None, fmt: str, out: Path, as_json: bool) -> None:
-    """Export the analysis dataset, results, README and an R script that re-runs the analysis."""
+def export_(g: Globals, trial_name: str | None, fmt: str, out: Path, sessions: bool,
+            records: bool, include_personal: bool, public: bool, as_json: bool) -> None:
+    """Export the analysis dataset, results, README and an R script that re-runs the analysis;
+    or, with --sessions/--records, row-level data."""
     from trial.service.export import export_trial
 
+    if sessions or records or include_personal or public:
+        from trial.service.row_export import export_rows
+
+        kinds = [k for k, on in (("sessions", sessions), ("records", records)) if on]
+        rows = export_rows(g.context(), trial=trial_name, kinds=kinds, out=out,
+                           include_personal=include_personal, public=public)
+        if as_json:
+            emit_json(rows)
+            return
+        say(f"Exported {rows['trial']} rows to {rows['directory']}"
+            + (" (with personal fields)" if rows["personal"] else " (public)") + ": "
+            + ", ".join(f"{f['name']} ({f['rows']} rows)" for f in rows["files"]))
+        return
     r = export_trial(g.context(), trial=trial_name, fmt=fmt.lower(), out=out)
     for w in r["warnings"]:
         warn(w)

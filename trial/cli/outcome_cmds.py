@@ -45,16 +45,18 @@ def crimes_group() -> None:
               metavar="police-uk|records", help="police.uk street files, or force extracts.")
 @click.option("--map", "map_path", type=click.Path(path_type=Path),
               help="Column map (TOML) for --format records.")
+@click.option("--hash-ids", is_flag=True,
+              help="Store crime references as keyed hashes (key: SPOTLIGHT_CRIME_KEY_FILE).")
 @JSON_OPTION
 @pass_globals
 def import_(g: Globals, files: tuple[Path, ...], trial_name: str | None, fmt: str,
-            map_path: Path | None, as_json: bool) -> None:
+            map_path: Path | None, hash_ids: bool, as_json: bool) -> None:
     """Import records from FILES (files, folders, .csv.gz); atomic per call."""
     from trial.service.crimes import import_crimes
 
     with progress_bar("Reading records") as update:
         r = import_crimes(g.context(), trial=trial_name, paths=list(files), fmt=fmt,
-                          map_path=map_path, progress=update)
+                          map_path=map_path, progress=update, hash_ids=hash_ids)
     for w in r.warnings:
         warn(w)
     if as_json:

@@ -74,10 +74,13 @@ def read_crime_files(paths: Sequence[Path], *, fmt: str, map_path: Path | None,
 
 def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
                   fmt: str = "police-uk", map_path: Path | None = None,
-                  progress: Progress | None = None) -> CrimeImportResult:
+                  progress: Progress | None = None, hash_ids: bool = False
+                  ) -> CrimeImportResult:
     """Store new records, each assigned to a spot, a catchment, outside or unlocatable.
 
     Atomic per call; records already stored (by their key) are duplicates and not stored.
+    With ``hash_ids`` crime references are stored as keyed hashes (see
+    :mod:`trial.service.crime_keys`).
     """
     from trial.outcomes import assign
 
@@ -90,6 +93,10 @@ def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
     read = read_crime_files(paths, fmt=fmt, map_path=map_path, timezone=timezone,
                             progress=progress)
     frame: pd.DataFrame = read.frame
+    if hash_ids:
+        from trial.service.crime_keys import crime_key, hash_crime_ids
+
+        frame = hash_crime_ids(frame, crime_key(ctx.url))
     with ctx.action(action="crimes import", trial=name, entity=f"outcome records of {name}") \
             as act:
         t = find_trial(act.session, name)
@@ -128,7 +135,8 @@ def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
         act.written.add_rows("crime_import", [batch])
         act.written.bulk["crime_record"] = (records_digest(new), len(new))
         act.written.file_sha256 = canonical_sha256([f["sha256"] for f in files])
-        act.written.extra.update({"files": files, "counts": result.as_json()})
+        act.written.extra.update({"files": files, "counts": result.as_json(),
+                                  "hashed_ids": hash_ids})
     return result
 
 
