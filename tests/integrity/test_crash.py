@@ -1,4 +1,5 @@
-"""Crashes: kill -9 during a large crime import leaves all of it or none, and a sound database."""
+"""Crashes: kill -9 during a large crime or session import leaves all of it or none, and a
+sound database."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from sqlmodel import Session, func, select
 
 from trial.service import audit_trail
 from trial.service.context import open_context
+from trial.store.fieldwork_models import FieldSession, SessionImport
 from trial.store.models import AuditEntry, CrimeImport, CrimeRecord
 
-from .workers import crime_file, setup
+from .workers import crime_file, patrol_file, setup
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 20_000
@@ -117,3 +119,39 @@ def test_kill_9_at_random_moments_leaves_all_or_none(randomised, tmp_path) -> No
         seen.add(state)
     assert seen
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+SESSIONS = 12_000
+
+
+def _session_state(db: str) -> tuple[int, int, int]:
+    """(field sessions, session imports, audit entries naming a patrol import)."""
+    ctx = open_context(db, user="tester")
+    try:
+        with Session(ctx.engine) as s:
+            rows = int(s.exec(select(func.count()).select_from(FieldSession)).one())
+            imports = int(s.exec(select(func.count()).select_from(SessionImport)).one())
+            entries = len(list(s.exec(select(AuditEntry.id).where(
+                AuditEntry.action == "sessions import patrol"))))
+        r = audit_trail.verify(ctx)
+        assert r.ok, r.problems
+    finally:
+        ctx.engine.dispose()
+    return rows, imports, entries
+
+
+def test_kill_9_during_a_session_import_leaves_none(randomised, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    template, _ = randomised
+    log = patrol_file(tmp_path / "patrols.csv", rows=SESSIONS, seed=11)
+    db = _copy(template, tmp_path / "s.db")
+    p = _start("sessions", str(db), str(log))
+    assert _wal_grows(db, p), "the import finished before it could be killed mid-write"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert p.returncode == -signal.SIGKILL
+    assert _integrity(db) == "ok"
+    assert _session_state(str(db)) == (0, 0, 0)
+    p = _start("sessions", str(db), str(log))
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert _session_state(str(db)) == (SESSIONS, 1, 1)

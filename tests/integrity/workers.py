@@ -70,6 +70,21 @@ def crime_file(path: Path, *, rows: int, seed: int, prefix: str) -> Path:
     return path
 
 
+def patrol_file(path: Path, *, rows: int, seed: int) -> Path:
+    """A patrol log of ``rows`` visits, each by its own officer, in the treatment window."""
+    rng = np.random.default_rng(seed)
+    spots = "ABCDEF"
+    start = datetime(2019, 4, 2, 18, 0)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("spot_id,start,end,officer,officers,purpose,mode,source,notes,reason\n")
+        for i in range(rows):
+            a = start + timedelta(minutes=int(rng.integers(0, 60 * 24 * 200)))
+            b = a + timedelta(minutes=int(rng.integers(5, 40)))
+            f.write(f"{spots[i % 6]},{a:%Y-%m-%d %H:%M},{b:%Y-%m-%d %H:%M},PC{i:06d},1,"
+                    f"directed,foot,manual,note {i},\n")
+    return path
+
+
 def _ctx(db: str, user: str = "tester"):  # type: ignore[no-untyped-def]
     from trial.service.context import open_context
 
@@ -127,7 +142,15 @@ def trials(db: str, prefix: str, n: str, pause: str = "0") -> dict[str, object]:
     return {"created": int(n)}
 
 
-COMMANDS = {"setup": setup, "crimes": crimes, "log": log, "trials": trials}
+def sessions(db: str, path: str) -> dict[str, object]:
+    from trial.service.fieldwork import import_patrols
+
+    r = import_patrols(_ctx(db), trial=TRIAL, path=Path(path))
+    return {"imported": r.imported, "duplicates": r.duplicates}
+
+
+COMMANDS = {"setup": setup, "crimes": crimes, "log": log, "trials": trials,
+            "sessions": sessions}
 
 
 def main(argv: list[str]) -> None:

@@ -354,6 +354,8 @@ def import_pings(ctx: Context, *, trial: str | None, path: Path) -> ImportResult
                                  doing="import pings (arms decide contamination)")
         shapes = trial_shapes(s, t)
     pings = read_pings_csv(path, timezone=ft.tz)
+    if len(pings) == 0:
+        raise InputError(Problem("holds no pings (a header and nothing under it)", path.name))
     rules = ft.gps
     try:
         visits = visits_from_pings(pings, shapes, max_gap_s=rules.max_gap_s,
