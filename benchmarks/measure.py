@@ -106,7 +106,7 @@ def measure(timed: Timed, *, profile: Path | None = None) -> dict[str, Any]:
     if profile is not None:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.005)
+        profiler = Profiler(interval=0.01)
         profiler.start()
     start = time.perf_counter()
     result = timed.call()
