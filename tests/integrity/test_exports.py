@@ -123,3 +123,25 @@ def test_hash_ids_keeps_deduplication(ctx, tmp_path, monkeypatch) -> None:  # ty
     assert not any("REF/" in str(v) for v in stored["record_key"])
     assert set(stored["record_key"]) == {"police-uk:" + c for c in stored["crime_id"]}
     assert audit_trail.verify(ctx).ok
+
+
+def test_console_script(spotlight_bin, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Row exports, purge and unblinding through the real command line (exit codes, one line
+    per problem, one JSON document)."""
+    from tests.cli.run import run
+
+    from .workers import setup
+
+    db = tmp_path / "t.db"
+    setup(str(db))
+    r = run(spotlight_bin, db, "export", "--records", "--out", str(tmp_path / "o"))
+    assert r.code == 1 and r.out == "" and "--include-personal" in r.err
+    r = run(spotlight_bin, db, "export", "--records", "--public", "--out", str(tmp_path / "o"),
+            "--json")
+    assert r.code == 0 and r.json["files"][0]["name"] == "records.csv"
+    r = run(spotlight_bin, db, "unblind", "--reason", "x")
+    assert r.code == 1 and "not blinded" in r.err
+    r = run(spotlight_bin, db, "purge", "--before", "2019-13-01", "--reason", "x")
+    assert r.code == 1 and "--before" in r.err
+    r = run(spotlight_bin, db, "blinding", "--json")
+    assert r.code == 0 and r.json["blinded"] is False

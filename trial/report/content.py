@@ -140,7 +140,8 @@ def _effect(d: ReportData) -> Section:
         def pp(h: dict[str, Any]) -> tuple[str, str, str]:
             x = h.get("per_protocol") or {}
             return (f3(x.get("estimate")), _ci(x.get("ci_low"), x.get("ci_high")),
-                    str(x.get("n_excluded", "–")) if x else "not requested")
+                    str(x.get("n_excluded", "–")) if x else
+                    "withheld until unblinding" if d.masked else "not requested")
         blocks.append(Table(
             ("ID", "comparison", "margin", "ITT ratio", "ITT CI", "per-protocol ratio",
              "per-protocol CI", "spots excluded (per-protocol)", "decision"),
