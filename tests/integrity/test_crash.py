@@ -92,9 +92,13 @@ def test_kill_9_mid_write_leaves_none(randomised, tmp_path) -> None:  # type: ig
     assert _wal_grows(db, p), "the import finished before it could be killed mid-write"
     p.send_signal(signal.SIGKILL)
     p.wait()
-    assert p.returncode == -signal.SIGKILL
     assert _integrity(db) == "ok"
-    assert _state(str(db)) == (0, 0, 0)
+    # Killed while writing, the import left nothing; on a loaded machine its commit can land
+    # between the WAL growing and the kill, and then it is all there: never a part.
+    state = _state(str(db))
+    assert state in ((0, 0, 0), (ROWS, 1, 1)), state
+    if state == (ROWS, 1, 1):
+        return
     # The database takes the same import afterwards, whole.
     p = _start("crimes", str(db), str(big))
     _, err = p.communicate(timeout=120)
@@ -148,9 +152,11 @@ def test_kill_9_during_a_session_import_leaves_none(randomised, tmp_path) -> Non
     assert _wal_grows(db, p), "the import finished before it could be killed mid-write"
     p.send_signal(signal.SIGKILL)
     p.wait()
-    assert p.returncode == -signal.SIGKILL
     assert _integrity(db) == "ok"
-    assert _session_state(str(db)) == (0, 0, 0)
+    state = _session_state(str(db))
+    assert state in ((0, 0, 0), (SESSIONS, 1, 1)), state  # all or none, never a part
+    if state == (SESSIONS, 1, 1):
+        return
     p = _start("sessions", str(db), str(log))
     _, err = p.communicate(timeout=120)
     assert p.returncode == 0, err
