@@ -76,7 +76,20 @@ def demo_ctx(demo_db: Path, tmp_path: Path) -> Iterator[Context]:
 
 
 async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait until every worker has finished and its answer has been shown."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
+    """Wait until every worker has finished and its answer has been shown: answers start
+    further workers, so wait until three rounds in a row find none running."""
+    from textual.worker import WorkerCancelled, WorkerState
+
+    quiet = 0
+    for _ in range(100):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one
+            quiet = 0
+            continue
         await pilot.pause()
+        busy = any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+    raise AssertionError("the app's workers never settled")

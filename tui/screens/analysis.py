@@ -60,8 +60,9 @@ class AnalysisScreen(ServiceScreen):
         yield LoadingIndicator(id="analysing")
         with TabbedContent(classes="body"):
             with TabPane("Hypotheses", id="tab-hypotheses"):
-                yield DataTable(id="hypotheses", cursor_type="row", classes="tall")
+                yield DataTable(id="hypotheses", cursor_type="row")
                 yield Static("", id="decision", classes="note")
+                yield PlotextPlot(id="forest-inline")
             with TabPane("Forest plot", id="tab-forest"):
                 yield PlotextPlot(id="forest")
             with TabPane("Export", id="tab-export"):
@@ -77,6 +78,10 @@ class AnalysisScreen(ServiceScreen):
         self.query_one("#hypotheses", DataTable).add_columns(
             "id", "compare", "window", "ratio", "95% CI", "p", "p adj", "p RI")
         self.query_one("#analysing").display = False
+
+    def on_resize(self) -> None:
+        # A tall terminal has room for the forest plot beside the table.
+        self.query_one("#forest-inline").display = self.size.height >= 40
 
     def action_run(self) -> None:
         from trial.service.analysis import run_analysis
@@ -123,7 +128,10 @@ class AnalysisScreen(ServiceScreen):
         self.draw_forest(hyps)
 
     def draw_forest(self, hyps: list[dict[str, Any]]) -> None:
-        plot = self.query_one("#forest", PlotextPlot)
+        for plot in self.query(PlotextPlot):
+            self._forest(plot, hyps)
+
+    def _forest(self, plot: PlotextPlot, hyps: list[dict[str, Any]]) -> None:
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -134,6 +142,7 @@ class AnalysisScreen(ServiceScreen):
                 plt.plot([lo, hi], [i, i], color="cyan", marker="hd")
             plt.scatter([h["estimate"]], [i], color="orange", marker="●")
         plt.vline(1.0, color="gray")
+        plt.ylim(0.5, len(shown) + 0.5)
         plt.yticks(list(range(1, len(shown) + 1)), [h["id"] for h in reversed(shown)])
         plt.title("Rate ratios with 95% intervals (1 = no effect)")
         plt.xlabel("ratio")

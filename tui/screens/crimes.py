@@ -54,6 +54,7 @@ class CrimesScreen(ServiceScreen):
         with Horizontal(id="progress-row"):
             yield ProgressBar(id="progress", show_eta=False)
         yield Static("", id="crimes-result", classes="note")
+        yield Static("", id="coverage-warnings", classes="note")
         yield DataTable(id="coverage", cursor_type="row", classes="tall")
         yield Footer()
 
@@ -61,6 +62,8 @@ class CrimesScreen(ServiceScreen):
         table = self.query_one("#coverage", DataTable)
         table.border_title = "Records in spots and catchments, per month"
         table.add_columns("month", "in spots", "in catchments")
+        # A bar without a total animates; show an empty, still bar until an import starts.
+        self.query_one("#progress", ProgressBar).update(total=1, progress=0)
         self.query_one(FileChooser).input.focus()
         self.load_coverage()
 
@@ -83,9 +86,9 @@ class CrimesScreen(ServiceScreen):
         grid.clear()
         for month in sorted(per):
             grid.add_row(str(month), str(per[month][0]), str(per[month][1]))
-        if table.warnings:
-            grid.border_subtitle = f"{len(table.warnings)} warning(s): see help"
-            self.notify("\n".join(table.warnings[:3]), title="Coverage", severity="warning")
+        self.query_one("#coverage-warnings", Static).update(
+            "\n".join(f"[yellow]{w}[/]" for w in table.warnings[:3])
+            + (f"\n... and {len(table.warnings) - 3} more" if len(table.warnings) > 3 else ""))
 
     @on(FileChooser.Chosen)
     def file_chosen(self, event: FileChooser.Chosen) -> None:

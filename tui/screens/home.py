@@ -60,7 +60,8 @@ class HomeScreen(ServiceScreen):
                   "#incidents": "Incidents and context"}
         for sel, title in titles.items():
             self.query_one(sel, DataTable).border_title = title
-        self.trials_table.add_columns("trial", "state")
+        self.trials_table.add_column("trial", width=16)
+        self.trials_table.add_column("state", width=10)
         self.query_one("#arms", DataTable).add_columns("arm", "delivers", "ratio", "spots")
         self.query_one("#activity", DataTable).add_columns("#", "when (UTC)", "who", "action")
         self.query_one("#incidents", DataTable).add_columns("spot", "kind", "from", "to",

@@ -43,15 +43,18 @@ class VisitScreen(ServiceScreen):
         with VerticalScroll(classes="body"):
             yield FormField("Spot", SpotPicker(id="spot-picker"), field="spot")
             with Horizontal(id="visit-form"):
-                yield FormField("Start", Input(id="start"), field="start")
-                yield FormField("End", Input(id="end"), field="end")
+                yield FormField("Start", Input(id="start", compact=True), field="start")
+                yield FormField("End", Input(id="end", compact=True), field="end")
                 yield FormField("Officer", Input(self.spotlight.officer, id="officer",
-                                                 placeholder="collar number"), field="officer")
-                yield FormField("Officers", Input("1", id="officers"), field="officers")
+                                                 placeholder="collar number", compact=True),
+                                field="officer")
+                yield FormField("Officers", Input("1", id="officers", compact=True),
+                                field="officers")
                 yield FormField("Purpose", Select(PURPOSES, value="directed",
-                                                  allow_blank=False, id="purpose"),
+                                                  allow_blank=False, id="purpose", compact=True),
                                 field="purpose")
-                yield FormField("Reason (override only)", Input(id="reason"), field="reason")
+                yield FormField("Reason (override only)", Input(id="reason", compact=True),
+                                field="reason")
             yield Static("", id="flags")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
@@ -133,6 +136,10 @@ class VisitScreen(ServiceScreen):
                 self.query_one(f"#field-{name}", FormField).show_error(p.what)
             else:
                 other.append(str(p))
+        invalid = self.query("FormField.-invalid")
+        if invalid:
+            widget = invalid.first(FormField).widget
+            (widget.input if isinstance(widget, SpotPicker) else widget).focus()
         if other or not problems:
             self.query_one("#visit-result", Static).update(
                 "[red]" + ("\n".join(other) or message) + "[/]")

@@ -17,6 +17,7 @@ class FormField(Vertical):
     FormField > .field-error { color: $error; display: none; }
     FormField.-invalid > .field-error { display: block; }
     FormField.-invalid > Input { border: tall $error; }
+    FormField.-invalid > Input.-textual-compact { border: none; background: $error 20%; }
     """
 
     def __init__(self, label: str, widget: Widget, *, field: str) -> None:

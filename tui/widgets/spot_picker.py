@@ -34,7 +34,7 @@ class SpotPicker(Vertical):
         self.spots: list[tuple[str, str, str | None]] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="type part of the spot's id or name", id="spot")
+        yield Input(placeholder="type part of the spot's id or name", id="spot", compact=True)
         yield OptionList()
 
     @property
