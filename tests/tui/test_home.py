@@ -72,3 +72,17 @@ async def test_home_empty_database(empty_ctx) -> None:  # type: ignore[no-untype
         await settle(app, pilot)
         assert app.screen.query_one("#trials", DataTable).row_count == 0
         assert "No trials yet" in str(app.screen.query_one("#trial-summary", Static).render())
+
+
+async def test_home_lists_incidents(demo_ctx) -> None:  # type: ignore[no-untyped-def]
+    from trial.service.fieldwork_report import add_context
+    from trial.service.spots import list_spots
+
+    spot = list_spots(demo_ctx, trial="leeds-nte-demo")[0]["spot_id"]
+    add_context(demo_ctx, trial="leeds-nte-demo", spot=spot, kind="closure",
+                date_from="2024-02-01", text="venue shut for refit")
+    app = make_app(ctx=demo_ctx)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        assert _rows(app.screen.query_one("#incidents", DataTable)) == [
+            [spot, "closure", "2024-02-01", "ongoing", "venue shut for refit"]]

@@ -90,6 +90,21 @@ def fixed_seed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("trial.service.analysis.secrets.randbits", lambda bits: 20240108)
 
 
+@pytest.fixture(autouse=True)
+def stable_svg_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich names an SVG's styles by a hash of its segments' reprs, which can differ for the
+    same picture (segments split differently, object ids in metadata): use one fixed name."""
+    from rich.console import Console
+
+    export_svg = Console.export_svg
+
+    def fixed(self: Console, *args: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("unique_id", "terminal-spotlight")
+        return export_svg(self, *args, **kwargs)
+
+    monkeypatch.setattr(Console, "export_svg", fixed)
+
+
 def _compare(snap_compare: Any, ctx: Any, steps: Steps, size: tuple[int, int]) -> bool:
     app = make_app(ctx=ctx, start_dir=Path("."))
 

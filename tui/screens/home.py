@@ -65,7 +65,7 @@ class HomeScreen(ServiceScreen):
         self.query_one("#arms", DataTable).add_columns("arm", "delivers", "ratio", "spots")
         self.query_one("#activity", DataTable).add_columns("#", "when (UTC)", "who", "action")
         self.query_one("#incidents", DataTable).add_columns("spot", "kind", "from", "to",
-                                                            "note")
+                                                            "what")
         self.query_one("#fidelity-arms", DataTable).add_columns(
             "arm", "visits", "minutes", "planned", "impressions", "contam.")
         self.load_trials()
@@ -88,7 +88,11 @@ class HomeScreen(ServiceScreen):
         table.clear()
         for t in trials:
             table.add_row(t.trial, t.state, key=t.trial)
+        for sel in ("#arms", "#activity"):
+            self.query_one(sel, DataTable).display = bool(trials)
         if not trials:
+            self.query_one("#fidelity-arms", DataTable).display = False
+            self.query_one("#incidents", DataTable).display = False
             self.spotlight.choose_trial(None, None)
             self.query_one("#trial-summary", Static).update(
                 "No trials yet. Press n (or ctrl+p, 'Create a trial') to create one from a "
@@ -154,6 +158,4 @@ class HomeScreen(ServiceScreen):
         inc.clear()
         inc.display = bool(doc["incidents"])
         for c in doc["incidents"]:
-            inc.add_row(str(c.get("spot_id", "")), str(c.get("kind", "")),
-                        str(c.get("date_from", c.get("from", ""))),
-                        str(c.get("date_to", c.get("to", ""))), str(c.get("note", "")))
+            inc.add_row(c["spot_id"], c["kind"], c["from"], c["to"] or "ongoing", c["text"])
