@@ -74,7 +74,7 @@ class CrimesScreen(ServiceScreen):
 
     def answered_coverage(self, table: Any) -> None:
         per: dict[str, list[int]] = {}
-        first = {}
+        first: dict[str, str] = {}
         for r in table.rows:
             # The monthly table repeats each month per outcome; count one outcome's records.
             first.setdefault(r["month"], r["outcome"])
