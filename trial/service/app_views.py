@@ -77,7 +77,8 @@ def registration_preview(ctx: Context, *, trial: str) -> dict[str, Any]:
     Returns:
         ``{"trial", "eligible", "min_separation_m", "separation": {"min_m",
         "median_nearest_m", "closest": [{"a", "b", "distance_m"}]}, "design": check(...)}``;
-        ``design`` is ``{"error": ...}`` when the design cannot be counted yet.
+        ``design`` is ``{"error": ...}`` when the design cannot be counted yet; ``power`` lists
+        the quick power check's warnings (empty when every confirmatory hypothesis has 80%).
     """
     from trial.service.trials import trial_protocol
     from trial.spots import separation_summary
@@ -91,12 +92,16 @@ def registration_preview(ctx: Context, *, trial: str) -> dict[str, Any]:
         design: dict[str, Any] = check(ctx, trial=trial, draws=200)
     except SpotlightError as exc:
         design = {"error": str(exc)}
+    from trial.service.power import quick_warnings
+
+    # The same quick power check registration runs (seeded from the protocol's hash there too).
+    power = quick_warnings(protocol, eligible, seed=int(protocol.sha256[:15], 16))
     return {"trial": trial, "eligible": len(eligible),
             "min_separation_m": float(protocol.design.min_separation_m),
             "separation": {"min_m": summary.min_m, "median_nearest_m": summary.median_nearest_m,
                            "closest": [{"a": p.a, "b": p.b, "distance_m": round(p.distance_m, 1)}
                                        for p in summary.closest]},
-            "design": design}
+            "design": design, "power": power}
 
 
 def preview_patrol(ctx: Context, *, trial: str | None, spot: str, start: str, end: str,

@@ -85,6 +85,11 @@ class RegisterScreen(ServiceScreen):
                     f"Design check ({d['method']}): {d['total_allocations']} allocations")
             if d.get("warning"):
                 text += f"\n[yellow]{d['warning']}[/]"
+        power = doc.get("power") or []
+        text += "\nPower check: " + ("every confirmatory hypothesis has 80% power or more"
+                                     if not power else "")
+        for w in power:
+            text += f"\n[yellow]{w}[/]"
         self.query_one("#design-check", Static).update(text)
 
     @on(Button.Pressed, "#register")
