@@ -93,5 +93,9 @@ async def test_import_crimes_analyse_export(demo_ctx, tmp_path: Path) -> None:  
         await settle(app, pilot)
         written = json.loads((tmp_path / f"{TRIAL}-results.json").read_text(encoding="utf-8"))
         assert written["hypotheses"][0]["estimate"] == doc["hypotheses"][0]["estimate"]
-        assert (tmp_path / f"{TRIAL}-dataset.csv").read_text(encoding="utf-8").startswith(
-            "spot_id,arm,window,outcome,count")
+        assert (tmp_path / "spots.csv").read_text(encoding="utf-8").startswith("spot_id,arm,")
+        assert (tmp_path / "analysis.R").exists() and (tmp_path / "README.txt").exists()
+        app.screen.query_one("#report").press()
+        await settle(app, pilot)
+        html = (tmp_path / f"{TRIAL}-report.html").read_text(encoding="utf-8")
+        assert "<html" in html and doc["hypotheses"][0]["id"] in html

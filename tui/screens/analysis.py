@@ -66,11 +66,12 @@ class AnalysisScreen(ServiceScreen):
             with TabPane("Forest plot", id="tab-forest"):
                 yield PlotextPlot(id="forest")
             with TabPane("Export", id="tab-export"):
-                yield Static("Folder for the results and the analysis dataset:",
-                             classes="note")
+                yield Static("Folder for the analysis dataset (spots.csv), results.csv, "
+                             "README.txt, analysis.R and the report:", classes="note")
                 yield Input(str(self.spotlight.start_dir), id="results-dir")
                 with Horizontal(classes="buttons"):
                     yield Button("Export", id="export", variant="primary")
+                    yield Button("Write report", id="report")
                 yield Static("", id="export-result", classes="note")
         yield Footer()
 
@@ -160,27 +161,29 @@ class AnalysisScreen(ServiceScreen):
         self.query_one("#export-result", Static).update("Wrote " + ", ".join(written))
         self.notify("Exported " + ", ".join(Path(w).name for w in written))
 
+    @on(Button.Pressed, "#report")
+    def report(self) -> None:
+        folder = Path(self.query_one("#results-dir", Input).value.strip() or ".").expanduser()
+        self.ask("report", _report, trial=self.trial, folder=folder)
+
+    def answered_report(self, written: str) -> None:
+        self.query_one("#export-result", Static).update(f"Wrote the report: {written}")
+        self.notify(f"Report written: {Path(written).name}")
+
 
 def _export(ctx: Any, *, doc: dict[str, Any], folder: Path) -> list[str]:
-    from trial.errors import InputError, Problem
+    """The export service's files (the same as ``spotlight export``) plus the results shown."""
+    from trial.service.export import export_trial
 
-    if not folder.is_dir():
-        raise InputError(Problem("is not a folder", str(folder), field="folder"))
+    r = export_trial(ctx, trial=doc["trial"], out=folder)
     out = folder / f"{doc['trial']}-results.json"
     out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    written = [str(out)]
-    try:
-        from trial.service.outcomes import outcome_table
-    except ImportError:
-        return written
-    table = outcome_table(ctx, trial=doc["trial"])
-    if table.rows:
-        import csv
+    return [str(Path(r["directory"]) / f["name"]) for f in r["files"]] + [str(out)]
 
-        dataset = folder / f"{doc['trial']}-dataset.csv"
-        with dataset.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(table.rows[0]), lineterminator="\n")
-            w.writeheader()
-            w.writerows(table.rows)
-        written.append(str(dataset))
-    return written
+
+def _report(ctx: Any, *, trial: str, folder: Path) -> str:
+    from trial.service.export import write_report
+
+    out = folder / f"{trial}-report.html"
+    write_report(ctx, trial=trial, out=out)
+    return str(out)
