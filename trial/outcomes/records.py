@@ -226,7 +226,8 @@ def _build(raw: pd.DataFrame, rmap: RecordMap, timezone: str) -> pd.DataFrame:
 
 
 def read_records(paths: Sequence[Path | str], record_map: RecordMap, *,
-                 timezone: str) -> RecordRead:
+                 timezone: str,
+                 progress: Callable[[int, int], None] | None = None) -> RecordRead:
     """Read force extracts into the common record frame.
 
     Args:
@@ -266,6 +267,8 @@ def read_records(paths: Sequence[Path | str], record_map: RecordMap, *,
         raw["_file"], raw["_order"], raw["_line"] = name, order, lines
         raws.append(raw)
         files.append(FileInfo(name=name, sha256=digest, rows=len(raw)))
+        if progress is not None:
+            progress(order, len(found))
     if problems:
         raise InputError(problems)
     nonempty = [r for r in raws if len(r)]
