@@ -69,7 +69,7 @@ def read_crime_files(paths: Sequence[Path], *, fmt: str, map_path: Path | None,
     except OSError:
         raise InputError(Problem("cannot read the column map", str(map_path))) from None
     rmap = parse_record_map(map_text, source=map_path.name)
-    return read_extracts(paths, rmap, timezone=timezone)
+    return read_extracts(paths, rmap, timezone=timezone, progress=progress)
 
 
 def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
@@ -106,7 +106,9 @@ def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
             select(CrimeRecord.record_key).where(CrimeRecord.trial_id == t.id)))
         seen = frame["record_key"].isin(stored).to_numpy() if stored else np.zeros(
             len(frame), dtype=bool)
-        new = frame.loc[~seen].copy()
+        # A first import keeps every row: add the assignment to the frame as read rather than
+        # to a copy of it (a million rows are several hundred megabytes).
+        new = frame.loc[~seen].copy() if seen.any() else frame
         shapes = trial_shapes(act.session, t)
         placed = assign(new["x"].to_numpy(dtype=float), new["y"].to_numpy(dtype=float), shapes,
                         buffer_m=float(protocol.catchment.buffer_m))
