@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,12 +124,19 @@ def assignment(ds: Dataset) -> Timed:
     lon, lat = located_points(ds)
     shapes = spot_shapes(ds)
 
+    split: dict[str, float] = {}
+
     def run() -> Any:
+        start = time.perf_counter()
         x, y = to_metric(lon, lat, WGS84)
-        return assign(x, y, shapes, buffer_m=float(BUFFER_M))
+        split["to_metric_s"] = time.perf_counter() - start
+        result = assign(x, y, shapes, buffer_m=float(BUFFER_M))
+        split["assign_s"] = time.perf_counter() - start - split["to_metric_s"]
+        return result
 
     return Timed(run, lambda r: {"points": len(lon), "in_spots": int((r.area == "spot").sum()),
-                                 "in_catchments": int((r.area == "catchment").sum())})
+                                 "in_catchments": int((r.area == "catchment").sum()),
+                                 **split})
 
 
 def assignment_labels(result: Any, shapes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
