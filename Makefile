@@ -25,10 +25,10 @@ run: demo
 	$(BIN)/spotlight --db $(DEMO_DB)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "not slow"
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check trial tui tests benchmarks

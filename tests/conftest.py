@@ -89,3 +89,11 @@ def spotlight_bin() -> str:
     if not found:
         pytest.fail("the spotlight console script is not installed (run `make test`)")
     return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The app's tests (pilot, snapshots, the browser) run one after another on one worker:
+    they wait on a responsive event loop, which two of them side by side on two cores starve."""
+    for item in items:
+        if "tests/tui/" in item.nodeid or item.nodeid.startswith("tui/"):
+            item.add_marker(pytest.mark.xdist_group("app"))
