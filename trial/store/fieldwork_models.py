@@ -41,6 +41,9 @@ class FieldSession(SQLModel, table=True):
     __table_args__ = (
         Index("ix_field_session_trial_spot", "trial_id", "spot_id"),
         Index("ix_field_session_trial_officer", "trial_id", "officer"),
+        # Lists page through a trial's sessions by start time, all kinds or one kind.
+        Index("ix_field_session_trial_start", "trial_id", "start_utc", "id"),
+        Index("ix_field_session_trial_kind_start", "trial_id", "kind", "start_utc", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
