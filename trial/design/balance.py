@@ -75,29 +75,57 @@ def balance_table(units: Units, arms: Sequence[str], covariates: Sequence[str], 
     return rows
 
 
-def _arm_moments(x: np.ndarray, allocations: np.ndarray,
-                 n_arms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts (B x K), means and sample variances (B x K x k) of each arm, every allocation."""
-    centred = x - x.mean(axis=0)
-    counts = np.stack([(allocations == a).sum(axis=1) for a in range(n_arms)], axis=1)
-    sums = np.stack([(allocations == a).astype(float) @ centred for a in range(n_arms)], axis=1)
-    squares = np.stack([(allocations == a).astype(float) @ centred**2 for a in range(n_arms)],
-                       axis=1)
-    n = counts[:, :, None].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = sums / n
-        variances = (squares - n * means**2) / (n - 1)
-    return counts, means, np.maximum(variances, 0.0)
+class _Moments:
+    """Each arm's counts, means and sample variances over a batch of allocations, the spots'
+    centred covariates (and their squares) worked out once for every batch."""
+
+    def __init__(self, x: np.ndarray, n_arms: int) -> None:
+        self.n_arms = n_arms
+        self.centred = x - x.mean(axis=0)
+        self.squared = self.centred**2
+
+    def __call__(self, allocations: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Counts (B x K), means and sample variances (B x K x k), every allocation."""
+        counts = np.empty((allocations.shape[0], self.n_arms), dtype=np.int64)
+        sums, squares = [], []
+        for a in range(self.n_arms):
+            member = allocations == a
+            counts[:, a] = np.count_nonzero(member, axis=1)
+            indicator = member.astype(float)
+            sums.append(indicator @ self.centred)
+            squares.append(indicator @ self.squared)
+        n = counts[:, :, None].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.stack(sums, axis=1) / n
+            variances = (np.stack(squares, axis=1) - n * means**2) / (n - 1)
+        return counts, means, np.maximum(variances, 0.0)
+
+
+def _worst_smd(moments: _Moments, allocations: np.ndarray) -> np.ndarray:
+    _, means, variances = moments(allocations)
+    worst = np.zeros(allocations.shape[0])
+    for a, b in combinations(range(moments.n_arms), 2):
+        smd = np.abs(_smd(means[:, a], means[:, b], variances[:, a], variances[:, b]))
+        worst = np.maximum(worst, smd.max(axis=1))
+    return worst
 
 
 def max_abs_smd(x: np.ndarray, allocations: np.ndarray, n_arms: int) -> np.ndarray:
     """Largest |SMD| over covariates and arm pairs, for each allocation (row)."""
-    _, means, variances = _arm_moments(x, allocations, n_arms)
-    worst = np.zeros(allocations.shape[0])
-    for a, b in combinations(range(n_arms), 2):
-        smd = np.abs(_smd(means[:, a], means[:, b], variances[:, a], variances[:, b]))
-        worst = np.maximum(worst, smd.max(axis=1))
-    return worst
+    return _worst_smd(_Moments(x, n_arms), allocations)
+
+
+def _distance(moments: _Moments, inverse: np.ndarray, allocations: np.ndarray) -> np.ndarray:
+    counts, means, _ = moments(allocations)
+    quadratic = np.einsum("bai,ij,baj->ba", means, inverse, means)
+    result: np.ndarray = (counts * quadratic).sum(axis=1)
+    return result
+
+
+def _inverse_covariance(x: np.ndarray) -> np.ndarray:
+    covariance = np.atleast_2d(np.cov(x, rowvar=False, ddof=1))
+    inverse: np.ndarray = np.linalg.pinv(covariance)
+    return inverse
 
 
 def mahalanobis(x: np.ndarray, allocations: np.ndarray, n_arms: int) -> np.ndarray:
@@ -105,12 +133,7 @@ def mahalanobis(x: np.ndarray, allocations: np.ndarray, n_arms: int) -> np.ndarr
 
     With two arms this is Morgan & Rubin's (xbar_a - xbar_b)' [S (1/n_a + 1/n_b)]^-1 (...).
     """
-    covariance = np.atleast_2d(np.cov(x, rowvar=False, ddof=1))
-    inverse = np.linalg.pinv(covariance)
-    counts, means, _ = _arm_moments(x, allocations, n_arms)
-    quadratic = np.einsum("bai,ij,baj->ba", means, inverse, means)
-    result: np.ndarray = (counts * quadratic).sum(axis=1)
-    return result
+    return _distance(_Moments(x, n_arms), _inverse_covariance(x), allocations)
 
 
 def balance_rule(spec: DesignSpec, units: Units) -> Rule:
@@ -124,6 +147,7 @@ def balance_rule(spec: DesignSpec, units: Units) -> Rule:
     """
     x = numeric(units, spec.balance_on, "design.balance_on")
     n_arms = len(spec.arms)
+    moments = _Moments(x, n_arms)
     if spec.criterion == "mahalanobis":
         covariance = np.atleast_2d(np.cov(x, rowvar=False, ddof=1))
         if len(units) < 2 or np.linalg.matrix_rank(covariance) < x.shape[1]:
@@ -133,6 +157,7 @@ def balance_rule(spec: DesignSpec, units: Units) -> Rule:
         from scipy import stats  # loaded only for this rule: scipy.stats is slow to import
 
         threshold = float(stats.chi2.ppf(spec.acceptance, x.shape[1] * (n_arms - 1)))
-        return lambda allocations: mahalanobis(x, allocations, n_arms) <= threshold
+        inverse = _inverse_covariance(x)
+        return lambda allocations: _distance(moments, inverse, allocations) <= threshold
     limit = spec.max_abs_smd
-    return lambda allocations: max_abs_smd(x, allocations, n_arms) <= limit
+    return lambda allocations: _worst_smd(moments, allocations) <= limit

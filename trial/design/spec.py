@@ -186,6 +186,10 @@ def numeric(units: Units, names: Sequence[str], key: str) -> np.ndarray:
     problems.raise_if_any()
     out = np.empty((len(units), len(names)))
     for j, name in enumerate(names):
+        column = _finite_floats(units.attributes[name], len(units))
+        if column is not None:
+            out[:, j] = column
+            continue
         for i, (spot, value) in enumerate(zip(units.spot_ids, units.attributes[name],
                                               strict=True)):
             if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
@@ -195,6 +199,19 @@ def numeric(units: Units, names: Sequence[str], key: str) -> np.ndarray:
                 out[i, j] = float(value)
     problems.raise_if_any()
     return out
+
+
+def _finite_floats(values: Sequence[Any], n: int) -> np.ndarray | None:
+    """The values as floats when every one is a finite int or float; None when any is not
+    (the caller then names each bad value)."""
+    if not all(t is float or t is int or issubclass(t, np.integer | np.floating)
+               for t in set(map(type, values))):
+        return None
+    try:
+        column = np.fromiter(values, dtype=np.float64, count=n)
+    except (OverflowError, ValueError):
+        return None
+    return column if bool(np.isfinite(column).all()) else None
 
 
 def groups_of(labels: Sequence[str] | None, n: int) -> list[np.ndarray]:
