@@ -30,14 +30,81 @@ def _transformer(src: str, dst: str) -> Any:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+#: From this many points on, each distinct point is projected once: below it, finding the
+#: distinct points costs more than it saves (and small calls need no pandas).
+DISTINCT_FROM = 2048
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: x's bits times it stay distinct from each other
+
+
+def distinct_pairs(x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.int64],
+                                                          npt.NDArray[np.int64]]:
+    """The distinct (x, y) pairs by their bits: ``(first, codes)``.
+
+    ``first[k]`` is a position where pair k occurs (its first) and ``codes[i]`` the pair of
+    point i, so ``x[first][codes]`` is ``x`` bit for bit; pairs are numbered in order of first
+    appearance unless two different pairs hash alike, when they are numbered in bit order.
+
+    Notes:
+        The pairs are hashed into one 64-bit number (x's bits times an odd constant plus y's
+        bits) and the numbers factorised; two different pairs can share a number, so every
+        point is then checked against its pair's first occurrence, and on any mismatch the
+        pairs are found exactly instead (a sort of the two bit patterns together). Matching
+        bits, not values, keeps +0 and -0 apart and treats NaN like any other pattern.
+    """
+    import pandas as pd
+
+    bx = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+    by = np.ascontiguousarray(y, dtype=np.float64).view(np.int64)
+    with np.errstate(over="ignore"):
+        mixed = (bx.view(np.uint64) * _MIX + by.view(np.uint64)).view(np.int64)
+    codes, distinct = pd.factorize(mixed)
+    first = _first_of(codes, len(distinct))
+    if np.array_equal(bx[first][codes], bx) and np.array_equal(by[first][codes], by):
+        return first, codes.astype(np.int64, copy=False)
+    # A collision: the bits of x and y themselves, factorised as one 128-bit key.
+    pair = np.empty(len(bx), dtype=[("x", np.int64), ("y", np.int64)])
+    pair["x"], pair["y"] = bx, by
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    return first.astype(np.int64), inverse.ravel().astype(np.int64)
+
+
+def _first_of(codes: npt.NDArray[np.intp], k: int) -> npt.NDArray[np.int64]:
+    first = np.empty(k, dtype=np.int64)
+    # Later writes win: writing in reverse leaves each code's first position.
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.int64)
+    return first
+
+
+def _transform(src: str, dst: str, xs: FloatArray, ys: FloatArray) -> tuple[FloatArray,
+                                                                           FloatArray]:
+    """Apply the cached transformation, projecting each distinct coordinate pair once.
+
+    police.uk places every crime on one of a limited set of anonymised map points, so a
+    million records hold some tens of thousands of distinct coordinates. PROJ transforms each
+    point on its own, so projecting a point once and copying the result gives the same bits.
+    """
+    transformer = _transformer(src, dst)
+    if xs.shape != ys.shape or xs.size < DISTINCT_FROM:
+        ex, ny = transformer.transform(xs, ys)
+        return np.asarray(ex, dtype=np.float64), np.asarray(ny, dtype=np.float64)
+    fx, fy = xs.ravel(), ys.ravel()
+    first, codes = distinct_pairs(fx, fy)
+    if 2 * len(first) > len(codes):  # mostly distinct: not worth the copying
+        ex, ny = transformer.transform(xs, ys)
+        return np.asarray(ex, dtype=np.float64), np.asarray(ny, dtype=np.float64)
+    dx, dy = transformer.transform(fx[first], fy[first])
+    out_x = np.asarray(dx, dtype=np.float64)[codes]
+    out_y = np.asarray(dy, dtype=np.float64)[codes]
+    return out_x.reshape(xs.shape), out_y.reshape(ys.shape)
+
+
 def to_metric(x: Any, y: Any, crs: str) -> tuple[FloatArray, FloatArray]:
     """Project coordinates (lon/lat for WGS84, easting/northing for BNG) to the metric CRS."""
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
     if crs == METRIC_CRS:
         return xs, ys
-    ex, ny = _transformer(crs, METRIC_CRS).transform(xs, ys)
-    return np.asarray(ex, dtype=np.float64), np.asarray(ny, dtype=np.float64)
+    return _transform(crs, METRIC_CRS, xs, ys)
 
 
 def from_metric(x: Any, y: Any, crs: str = WGS84) -> tuple[FloatArray, FloatArray]:
@@ -46,8 +113,7 @@ def from_metric(x: Any, y: Any, crs: str = WGS84) -> tuple[FloatArray, FloatArra
     ys = np.asarray(y, dtype=np.float64)
     if crs == METRIC_CRS:
         return xs, ys
-    lon, lat = _transformer(METRIC_CRS, crs).transform(xs, ys)
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return _transform(METRIC_CRS, crs, xs, ys)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trial.errors import InputError
-from trial.geo import SpotShape
+from trial.geo import DISTINCT_FROM, SpotShape, distinct_pairs
 from trial.outcomes.frame import distinct_points
 
 SPOT, CATCHMENT, OUTSIDE, UNLOCATABLE = "spot", "catchment", "outside", "unlocatable"
@@ -171,7 +171,45 @@ def assign(x: npt.ArrayLike, y: npt.ArrayLike, shapes: Sequence[SpotShape], *,
         return Assignment(area, spot_index, distance)
     rank = _spot_rank(shapes)
     where = np.flatnonzero(located)
-    point, spot, dist = _candidates(xs[where], ys[where], shapes, float(buffer_m))
+    lx, ly = xs[where], ys[where]
+    # police.uk records sit on a limited set of snap points: place each distinct point once
+    # (the placing depends on the coordinates alone) and copy its place to every record there.
+    codes: npt.NDArray[np.int64] | None = None
+    if len(where) >= DISTINCT_FROM:
+        first, codes = distinct_pairs(lx, ly)
+        if 2 * len(first) > len(codes):
+            codes = None
+        else:
+            lx, ly = lx[first], ly[first]
+    point, spot, dist, inside = _place(lx, ly, shapes, rank, float(buffer_m))
+    if codes is None:
+        chosen = where[point]
+        spot_index[chosen] = spot
+        distance[chosen] = np.maximum(dist, 0.0)
+        area[chosen] = np.where(inside, SPOT, CATCHMENT)
+        return Assignment(area, spot_index, distance)
+    placed_spot = np.full(len(lx), -1, dtype=np.int64)
+    placed_spot[point] = spot
+    placed_dist = np.full(len(lx), np.nan)
+    placed_dist[point] = np.maximum(dist, 0.0)
+    placed_kind = np.zeros(len(lx), dtype=np.int8)  # 0 outside, 1 spot, 2 catchment
+    placed_kind[point] = np.where(inside, 1, 2)
+    spot_index[where] = placed_spot[codes]
+    distance[where] = placed_dist[codes]
+    # Labels set through masks: gathering fixed-width text a million times costs more.
+    kind = placed_kind[codes]
+    area[where[kind == 1]] = SPOT
+    area[where[kind == 2]] = CATCHMENT
+    return Assignment(area, spot_index, distance)
+
+
+def _place(x: np.ndarray, y: np.ndarray, shapes: Sequence[SpotShape], rank: np.ndarray,
+           buffer_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each placed point (index into x) with its spot, edge distance and whether inside it.
+
+    Points in no spot and no catchment are left out.
+    """
+    point, spot, dist = _candidates(x, y, shapes, buffer_m)
     inside = dist <= 0.0
     keep = dist <= buffer_m
     point, spot, dist, inside = point[keep], spot[keep], dist[keep], inside[keep]
@@ -181,11 +219,7 @@ def assign(x: npt.ArrayLike, y: npt.ArrayLike, shapes: Sequence[SpotShape], *,
     point, spot, dist, inside = point[order], spot[order], dist[order], inside[order]
     first = np.ones(len(point), dtype=bool)
     first[1:] = point[1:] != point[:-1]
-    chosen = where[point[first]]
-    spot_index[chosen] = spot[first]
-    distance[chosen] = np.maximum(dist[first], 0.0)
-    area[chosen] = np.where(inside[first], SPOT, CATCHMENT)
-    return Assignment(area, spot_index, distance)
+    return point[first], spot[first], dist[first], inside[first]
 
 
 def snap_points_per_spot(x: npt.ArrayLike, y: npt.ArrayLike,
