@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +36,50 @@ class SpotlightApp(App[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
-    def __init__(self, *, ctx: Any, start_dir: Path | None = None) -> None:
+    def __init__(self, *, ctx: Any = None, start_dir: Path | None = None,
+                 open_ctx: Callable[[], Any] | None = None,
+                 first_trials: list[Any] | None = None) -> None:
         super().__init__()
-        self.ctx = ctx
+        if ctx is None and open_ctx is None:
+            raise ValueError("the app needs a service context or a way to open one")
+        self._ctx = ctx
+        self._open_ctx = open_ctx
+        self._opening = threading.Lock()
+        self._first_trials = first_trials
         self.trial: str | None = None
         self.trial_state: str | None = None
         self.start_dir = start_dir or Path.cwd()
         self.officer = ""
 
+    @property
+    def ctx(self) -> Any:
+        """The service context; opened on first use when the app started from the catalogue."""
+        if self._ctx is None:
+            with self._opening:
+                if self._ctx is None and self._open_ctx is not None:
+                    self._ctx = self._open_ctx()
+        return self._ctx
+
+    def take_first_trials(self) -> list[Any] | None:
+        """The trials read at start-up for the first screen (once; later screens ask anew)."""
+        first, self._first_trials = self._first_trials, None
+        return first
+
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())
+        if self._ctx is None:
+            # The first screen is up from the catalogue; load the service layer behind it, so
+            # the first action does not wait for it.
+            self.call_after_refresh(self._open_in_background)
+
+    def _open_in_background(self) -> None:
+        self.run_worker(self._warm, thread=True, group="open", exit_on_error=False)
+
+    def _warm(self) -> None:
+        try:
+            self.ctx  # noqa: B018 - opening is the point
+        except Exception:  # noqa: BLE001 - the action that needs it reports the error
+            return
 
     def choose_trial(self, name: str | None, state: str | None) -> None:
         changed = (name, state) != (self.trial, self.trial_state)
@@ -118,9 +155,25 @@ SCREENS: dict[str, tuple[str, str]] = {
 
 def make_app(*, db: str | None = None, user: str | None = None, ctx: Any = None,
              start_dir: Path | None = None) -> SpotlightApp:
-    """Build the app for the command line and for tests (a ready service context may be given)."""
-    if ctx is None:
-        from trial.service.context import open_context
+    """Build the app for the command line and for tests (a ready service context may be given).
 
-        ctx = open_context(db, user=user)
-    return SpotlightApp(ctx=ctx, start_dir=start_dir)
+    Without a context, the trials for the first screen are read from the SQLite catalogue
+    when it can answer, and the service context opens behind the first screen; otherwise
+    (PostgreSQL, a new database, an unknown user) the context is opened first, as the
+    command line does. A database at another schema is refused before the app starts.
+    """
+    if ctx is not None:
+        return SpotlightApp(ctx=ctx, start_dir=start_dir)
+    from trial.service.catalogue import quick_trials
+
+    first = quick_trials(db, user=user)
+    if first is None:
+        return SpotlightApp(ctx=_open_context(db, user), start_dir=start_dir)
+    return SpotlightApp(open_ctx=partial(_open_context, db, user), first_trials=first,
+                        start_dir=start_dir)
+
+
+def _open_context(db: str | None, user: str | None) -> Any:
+    from trial.service.context import open_context
+
+    return open_context(db, user=user)

@@ -54,9 +54,9 @@ def create(g: Globals, protocol: Path, as_json: bool) -> None:
 @pass_globals
 def list_(g: Globals, as_json: bool) -> None:
     """List the trials in the database."""
-    from trial.service.trials import list_trials
+    from trial.service.catalogue import listed_trials
 
-    rows = list_trials(g.context())
+    rows = listed_trials(g.db, user=g.user, context=g.context)
     if as_json:
         emit_json([r.as_json() for r in rows])
     elif not rows:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -11,21 +10,12 @@ from sqlmodel import Session, col, select
 
 from trial.errors import NotFoundError, RefusedError
 from trial.protocol import Protocol, load_protocol
+from trial.service.catalogue import TrialSummary as TrialSummary
 from trial.service.context import Context
 from trial.store.content import trial_content
 from trial.store.models import Spot, Trial
 
 DRAFT, REGISTERED, RANDOMISED = "draft", "registered", "randomised"
-
-
-@dataclass(frozen=True)
-class TrialSummary:
-    trial: str
-    state: str
-    spots: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {"trial": self.trial, "state": self.state, "spots": self.spots}
 
 
 def find_trial(session: Session, name: str | None) -> Trial:

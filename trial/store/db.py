@@ -6,13 +6,17 @@ import os
 import stat
 import warnings
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from typing import TYPE_CHECKING, Any
 
 from trial.errors import RefusedError
 from trial.store import SCHEMA_HEAD
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# SQLAlchemy is imported inside the functions that use it: the trial catalogue reads a SQLite
+# file with the standard library alone, and a command that only lists trials should not pay
+# for importing SQLAlchemy.
 
 DEFAULT_DB = "spotlight.db"
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p", "afs", "ncpfs"}
@@ -33,6 +37,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     database = make_url(url).database
     if not database or database == ":memory:":
         return None
@@ -62,14 +68,15 @@ def make_engine(url: str, *, group: str | None = None) -> Engine:
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
-            _prepare_sqlite_file(path, group=group)
+            prepare_sqlite_file(path, group=group)
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         _sqlite_pragmas(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _prepare_sqlite_file(path: Path, *, group: str | None) -> None:
+def prepare_sqlite_file(path: Path, *, group: str | None) -> None:
+    """Create the file if missing, private to its owner (and ``group``); warn on a network drive."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         old = os.umask(0o077 if group is None else 0o007)
@@ -97,6 +104,8 @@ def _prepare_sqlite_file(path: Path, *, group: str | None) -> None:
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" below decide when a transaction starts.
@@ -116,6 +125,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 def schema_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
@@ -124,6 +135,8 @@ def schema_revision(engine: Engine) -> str | None:
 
 
 def has_tables(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
     with engine.connect() as conn:
         return bool(inspect(conn).get_table_names())
 
@@ -138,6 +151,11 @@ def ensure_schema(engine: Engine) -> None:
 
         upgrade(engine, backup=False)
         return
-    raise RefusedError(
+    raise schema_refusal(revision)
+
+
+def schema_refusal(revision: str | None) -> RefusedError:
+    """The refusal for a database at another schema than this Spotlight's (``revision``)."""
+    return RefusedError(
         f"the database is at schema {revision or 'unknown'} and this Spotlight needs "
         f"{SCHEMA_HEAD}: run `spotlight db upgrade` (it backs the database up first)")

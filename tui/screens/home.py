@@ -20,6 +20,22 @@ def _local_time(value: Any) -> str:
     return text[:16].replace("T", " ")
 
 
+# The service layer is imported in the workers, never on the event loop: the first screen
+# shows the trials before SQLAlchemy is loaded.
+
+
+def _list_trials(ctx: Any) -> Any:
+    from trial.service.trials import list_trials
+
+    return list_trials(ctx)
+
+
+def _trial_overview(ctx: Any, *, trial: str) -> Any:
+    from trial.service.app_views import trial_overview
+
+    return trial_overview(ctx, trial=trial)
+
+
 class HomeScreen(ServiceScreen):
     """The trials on the left; the chosen trial at a glance on the right."""
 
@@ -68,7 +84,11 @@ class HomeScreen(ServiceScreen):
                                                             "what")
         self.query_one("#fidelity-arms", DataTable).add_columns(
             "arm", "visits", "minutes", "planned", "impressions", "contam.")
-        self.load_trials()
+        first = self.spotlight.take_first_trials()
+        if first is None:
+            self.load_trials()
+        else:
+            self.answered_trials(first)
 
     def on_screen_resume(self) -> None:
         self.load_trials()
@@ -78,9 +98,7 @@ class HomeScreen(ServiceScreen):
         self.load_trials()
 
     def load_trials(self) -> None:
-        from trial.service.trials import list_trials
-
-        self.ask("trials", list_trials)
+        self.ask("trials", _list_trials)
 
     def answered_trials(self, trials: list[Any]) -> None:
         table = self.trials_table
@@ -115,9 +133,7 @@ class HomeScreen(ServiceScreen):
             self.load_overview(name)
 
     def load_overview(self, trial: str) -> None:
-        from trial.service.app_views import trial_overview
-
-        self.ask("overview", trial_overview, trial=trial)
+        self.ask("overview", _trial_overview, trial=trial)
 
     def answered_overview(self, doc: dict[str, Any]) -> None:
         if doc["trial"] != self.trial:
