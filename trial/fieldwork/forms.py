@@ -6,11 +6,14 @@ import csv
 import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from trial.errors import InputError, Problem
+from trial.fieldwork.batch_flags import EPOCH, ONE_US
 from trial.fieldwork.imported import Imported, collected
 from trial.fieldwork.patrol import (
     DIRECTED,
@@ -22,6 +25,7 @@ from trial.fieldwork.patrol import (
     check_patrols,
 )
 from trial.fieldwork.times import Hours, LocalTimeError, Window, localise, read_time, zone
+from trial.fieldwork.visit_batch import Visits
 
 REQUIRED = ("spot_id", "start", "end", "officer")
 OPTIONAL = ("officers", "purpose", "mode", "source", "notes", "reason")
@@ -146,14 +150,26 @@ def read_patrol_csv(path: str | Path, *, timezone: tzinfo | str,
 def _read(p: Path, tz: tzinfo,
           form_map: FormMap | None) -> tuple[list[PatrolVisit], list[int], list[Problem]]:
     """Every readable row with its line, and every problem (not yet all-or-nothing)."""
+    visits, lines, problems = read_visits(p, tz, form_map)
+    return [visits.visit(i) for i in range(len(visits))], lines, problems
+
+
+def read_visits(p: Path, tz: tzinfo,
+                form_map: FormMap | None) -> tuple[Visits, list[int], list[Problem]]:
+    """Every readable row, column by column, with its line, and every problem.
+
+    Column by column, but row for row what reading each row alone gives: a row with any
+    problem is left out, and its problems are listed in the order of its fields.
+    """
+    none = Visits.of([])
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [], [Problem(f"cannot read the file: {exc}", p.name)]
+        return none, [], [Problem(f"cannot read the file: {exc}", p.name)]
     reader = csv.reader(text.splitlines(keepends=True))
     header = next(reader, None)
     if header is None:
-        return [], [], [Problem("is empty: expected a header line", p.name, 1)]
+        return none, [], [Problem("is empty: expected a header line", p.name, 1)]
     problems: list[Problem] = []
     if form_map is None:
         fmap, problems = _standard_map(header, p.name)
@@ -165,83 +181,152 @@ def _read(p: Path, tz: tzinfo,
                     problems.append(Problem(f"missing column {col!r} (mapped to {fname})",
                                             p.name, 1, col))
     if problems:
-        return [], [], problems
+        return none, [], problems
     index = {h: i for i, h in enumerate(header)}
-    rows: list[PatrolVisit] = []
+    records: list[list[str]] = []
     lines: list[int] = []
     last = 1
     for record in reader:
         line = last + 1
         last = reader.line_num
-        if not any(c.strip() for c in record):
-            continue
-        visit = _row(record, index, fmap, tz, p.name, line, problems)
-        if visit is not None:
-            rows.append(visit)
+        if any(c.strip() for c in record):
+            records.append(record)
             lines.append(line)
-    return rows, lines, problems
+    return _columns(records, lines, index, fmap, tz, p.name)
 
 
-def _row(record: list[str], index: Mapping[str, int], fmap: FormMap, tz: tzinfo,
-         source: str, line: int, problems: list[Problem]) -> PatrolVisit | None:
-    before = len(problems)
+def _cells(records: list[list[str]], index: Mapping[str, int], fmap: FormMap,
+           fname: str) -> list[str]:
+    """One field of every row: its column(s) stripped and joined, else the default, mapped."""
+    cols = fmap.columns.get(fname)
+    default = fmap.defaults.get(fname, "")
+    if not cols:
+        return [default] * len(records)
+    where = [index[c] for c in cols]
+    if len(where) == 1:
+        (i,) = where
+        texts = [r[i].strip() if i < len(r) else "" for r in records]
+    else:
+        texts = [" ".join(r[i].strip() if i < len(r) else "" for i in where).strip()
+                 for r in records]
+    if default:
+        texts = [t or default for t in texts]
+    values = fmap.values.get(fname, {})
+    if values:
+        texts = [values.get(t, t) for t in texts]
+    return texts
 
-    def cell(fname: str) -> str:
-        cols = fmap.columns.get(fname)
-        if not cols:
-            return fmap.defaults.get(fname, "")
-        text = " ".join(record[index[c]].strip() if index[c] < len(record) else ""
-                        for c in cols).strip()
-        if not text:
-            text = fmap.defaults.get(fname, "")
-        return fmap.values.get(fname, {}).get(text, text)
 
-    def bad(fname: str, what: str) -> None:
-        problems.append(Problem(what, source, line, fname))
-
-    walls: dict[str, datetime] = {}
-    for fname in ("start", "end"):
+def _walls(texts: list[str], formats: tuple[str, ...]) -> tuple[list[datetime | None],
+                                                                 list[str | None]]:
+    walls: list[datetime | None] = []
+    errors: list[str | None] = []
+    for t in texts:
         try:
-            walls[fname] = read_time(cell(fname), formats=fmap.formats)
+            walls.append(read_time(t, formats=formats))
+            errors.append(None)
         except LocalTimeError as exc:
-            bad(fname, str(exc))
-    times: dict[str, datetime] = {}
-    if fmap.next_day_end and len(walls) == 2 and _naive(walls["start"]) and _naive(walls["end"]):
-        if walls["end"] <= walls["start"]:
-            walls["end"] += timedelta(days=1)
-    for fname, wall in walls.items():
-        try:
-            times[fname] = wall.astimezone(tz) if not _naive(wall) else localise(wall, tz)
-        except LocalTimeError as exc:
-            bad(fname, str(exc))
-    spot = cell("spot_id")
-    if not spot:
-        bad("spot_id", "is empty")
-    officer = cell("officer")
-    if not officer:
-        bad("officer", "is empty: give the officer's identifier")
-    officers_text = cell("officers") or "1"
+            walls.append(None)
+            errors.append(str(exc))
+    return walls, errors
+
+
+def _utc_micros(walls: list[datetime | None], tz: tzinfo) -> tuple[list[int], list[str | None]]:
+    out: list[int] = []
+    errors: list[str | None] = []
+    local: dict[datetime, int | str] = {}
+    for w in walls:
+        if w is None:
+            out.append(0)
+            errors.append(None)
+        elif w.tzinfo is not None:
+            out.append((w - EPOCH) // ONE_US)
+            errors.append(None)
+        else:
+            got = local.get(w)
+            if got is None:
+                try:
+                    got = local[w] = (localise(w, tz) - EPOCH) // ONE_US
+                except LocalTimeError as exc:
+                    got = local[w] = str(exc)
+            out.append(got if isinstance(got, int) else 0)
+            errors.append(got if isinstance(got, str) else None)
+    return out, errors
+
+
+def _whole(text: str) -> int | None:
     try:
-        officers = int(officers_text)
+        return int(text)
     except ValueError:
-        bad("officers", f"{officers_text!r} is not a whole number")
-        officers = 1
-    if officers < 1:
-        bad("officers", f"must be at least 1 (got {officers})")
-    chosen = {"purpose": cell("purpose").lower() or DIRECTED,
-              "mode": cell("mode").lower() or "foot",
-              "source": cell("source").lower() or "import"}
-    for fname, value in chosen.items():
-        if value not in _CHOICES[fname]:
-            bad(fname, f"unknown {fname} {value!r}: use one of {', '.join(_CHOICES[fname])}")
-    reason = cell("reason")
-    if chosen["purpose"] == "override" and not reason:
-        bad("reason", "an override needs a reason")
-    if len(problems) > before:
         return None
-    return PatrolVisit(spot, times["start"].astimezone(UTC), times["end"].astimezone(UTC),
-                       officer, officers, chosen["purpose"], chosen["mode"],
-                       chosen["source"], cell("notes"), reason)
+
+
+def _columns(records: list[list[str]], lines: list[int], index: Mapping[str, int],
+             fmap: FormMap, tz: tzinfo, source: str) -> tuple[Visits, list[int], list[Problem]]:
+    cells = {f: _cells(records, index, fmap, f) for f in FIELDS}
+    start_wall, start_read = _walls(cells["start"], fmap.formats)
+    end_wall, end_read = _walls(cells["end"], fmap.formats)
+    if fmap.next_day_end:
+        for k, (a, b) in enumerate(zip(start_wall, end_wall, strict=True)):
+            if a is not None and b is not None and _naive(a) and _naive(b) and b <= a:
+                end_wall[k] = b + timedelta(days=1)
+    start_us, start_local = _utc_micros(start_wall, tz)
+    end_us, end_local = _utc_micros(end_wall, tz)
+    officers_text = [t or "1" for t in cells["officers"]]
+    officers = [_whole(t) for t in officers_text]
+    chosen = {"purpose": [t.lower() or DIRECTED for t in cells["purpose"]],
+              "mode": [t.lower() or "foot" for t in cells["mode"]],
+              "source": [t.lower() or "import" for t in cells["source"]]}
+    bad = {f: [v not in _CHOICES[f] for v in chosen[f]] for f in _CHOICES}
+    problems: list[Problem] = []
+    ok: list[int] = []
+    for k, line in enumerate(lines):
+        n = officers[k]
+        if (start_read[k] or end_read[k] or start_local[k] or end_local[k]
+                or not cells["spot_id"][k] or not cells["officer"][k] or n is None or n < 1
+                or bad["purpose"][k] or bad["mode"][k] or bad["source"][k]
+                or (chosen["purpose"][k] == "override" and not cells["reason"][k])):
+            problems += _row_problems(k, cells, officers_text, officers, chosen, bad,
+                                      (start_read[k], end_read[k], start_local[k],
+                                       end_local[k]), source, line)
+        else:
+            ok.append(k)
+
+    def pick(col: list[Any]) -> list[Any]:
+        return [col[k] for k in ok]
+
+    visits = Visits(pick(cells["spot_id"]), np.array(pick(start_us), dtype=np.int64),
+                    np.array(pick(end_us), dtype=np.int64), pick(cells["officer"]),
+                    pick(officers), pick(chosen["purpose"]), pick(chosen["mode"]),
+                    pick(chosen["source"]), pick(cells["notes"]), pick(cells["reason"]),
+                    np.zeros(len(ok), dtype=bool))
+    return visits, pick(lines), problems
+
+
+def _row_problems(k: int, cells: Mapping[str, list[str]], officers_text: list[str],
+                  officers: list[int | None], chosen: Mapping[str, list[str]],
+                  bad: Mapping[str, list[bool]], times: tuple[str | None, ...], source: str,
+                  line: int) -> list[Problem]:
+    """One row's problems, in the order its fields are read."""
+    out = [Problem(what, source, line, f)
+           for f, what in zip(("start", "end", "start", "end"), times, strict=True) if what]
+    if not cells["spot_id"][k]:
+        out.append(Problem("is empty", source, line, "spot_id"))
+    if not cells["officer"][k]:
+        out.append(Problem("is empty: give the officer's identifier", source, line, "officer"))
+    n = officers[k]
+    if n is None:
+        out.append(Problem(f"{officers_text[k]!r} is not a whole number", source, line,
+                           "officers"))
+    elif n < 1:
+        out.append(Problem(f"must be at least 1 (got {n})", source, line, "officers"))
+    for f in ("purpose", "mode", "source"):
+        if bad[f][k]:
+            out.append(Problem(f"unknown {f} {chosen[f][k]!r}: use one of "
+                               f"{', '.join(_CHOICES[f])}", source, line, f))
+    if chosen["purpose"][k] == "override" and not cells["reason"][k]:
+        out.append(Problem("an override needs a reason", source, line, "reason"))
+    return out
 
 
 def _naive(t: datetime) -> bool:

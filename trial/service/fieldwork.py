@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -12,19 +11,18 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from trial.audit import file_sha256
 from trial.canonical import canonical_json
 from trial.errors import InputError, NotFoundError, Problem, RefusedError
 from trial.fieldwork.ads import AdDelivery
 from trial.fieldwork.dosage import ADS, PATROL, GpsRules
 from trial.fieldwork.flags import FLAGS
-from trial.fieldwork.patrol import AcceptedVisit, PatrolVisit, check_patrol, check_patrols
+from trial.fieldwork.patrol import PatrolVisit, check_patrol
 from trial.fieldwork.times import Hours, LocalTimeError, Window, parse_local_time, zone
 from trial.protocol import Protocol
 from trial.service.context import Act, Context
 from trial.service.fieldwork_officers import Officers, directory, key_path, read_key
 from trial.service.trials import RANDOMISED, find_trial, require_state, trial_protocol
-from trial.store.fieldwork_models import FieldSession, SessionImport, SessionVoid
+from trial.store.fieldwork_models import FieldSession, SessionVoid
 from trial.store.models import AllocationRow, Trial
 
 PATROL_KIND, AD_KIND = "patrol", "ad"
@@ -264,52 +262,6 @@ def log_patrol(ctx: Context, *, trial: str | None, spot: str, start: str, end: s
     return Logged(sid, PATROL_KIND, checked.flags)
 
 
-def _import_visits(ctx: Context, *, name: str, visits: Sequence[PatrolVisit],
-                   lines: Sequence[int], read_problems: Sequence[Problem], source: str,
-                   data: bytes, fmt: str, action: str,
-                   lines_known: bool = True) -> ImportResult:
-    """Check and store visits read from a file: duplicates first, then every rule, atomically."""
-    with ctx.action(action=action, trial=name, entity=f"patrol sessions of {name}") as act:
-        _, ft = randomised_trial(act.session, name, doing="import sessions (arms decide "
-                                                          "contamination)")
-        names = Officers(ctx.url, pseudonymise_officers=ft.pseudonymise)
-        typed = [dataclasses.replace(v, officer=names.stored(v.officer)) for v in visits]
-        voids = voided_ids(act.session, ft.trial_id)
-        stored = [visit_of(r, voids) for r in stored_sessions(act.session, ft.trial_id,
-                                                              PATROL_KIND)]
-        keys = {v.key for v in stored}
-        new = [(v, ln) for v, ln in zip(typed, lines, strict=True) if v.key not in keys]
-        duplicates = len(typed) - len(new)
-        checked = check_patrols([v for v, _ in new], lines=[ln for _, ln in new], source=source,
-                                arms_by_spot=ft.delivers_by_spot, treatment_window=ft.window,
-                                hours=ft.patrol_hours, now=act.at, existing=stored, tz=ft.tz)
-        found = list(checked.problems)
-        if not lines_known:
-            found = [dataclasses.replace(q, line=None) for q in found]
-        problems = sorted([*read_problems, *found], key=lambda q: q.line or 0)
-        if problems:
-            raise InputError(names.shown(problems))
-        accepted: Sequence[AcceptedVisit] = checked.rows
-        flagged = count_flags([a.flags for a in accepted])
-        batch = SessionImport(
-            trial_id=ft.trial_id, kind=PATROL_KIND, format=fmt, file_name=source,
-            file_sha256=file_sha256(data), counts=canonical_json(
-                {"imported": len(accepted), "duplicates": duplicates, "flagged": flagged}),
-            lifetime_reach=canonical_json({}), imported_at=act.at, imported_by=act.actor,
-            audit_id=act.entry_id)
-        act.session.add(batch)
-        act.session.flush()
-        rows = [patrol_row(act, ft, a.visit, a.flags, pseudonymised=ft.pseudonymise,
-                           import_id=batch.id, line=a.line) for a in accepted]
-        ids = store_sessions(act, rows)
-        act.written.add_rows("session_import", [batch])
-        act.written.file_sha256 = batch.file_sha256
-        act.written.extra.update({"file": source, "imported": len(rows),
-                                  "duplicates": duplicates, "flagged": flagged})
-        names.remember()
-    return ImportResult(len(ids), duplicates, flagged, ids)
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -327,46 +279,17 @@ def import_patrols(ctx: Context, *, trial: str | None, path: Path,
     Idempotent: rows already stored, by (spot, start, end, officer), are counted as
     duplicates before any other check.
     """
-    from trial.fieldwork import forms
+    from trial.service.fieldwork_import import import_patrol_log
 
-    data = _read_bytes(path)
-    with ctx.reading() as s:
-        t = find_trial(s, trial)
-        name, tz = t.name, zone(t.timezone)
-    form_map = forms.FormMap.from_toml(map_path) if map_path is not None else None
-    # The reader's rows and its problems both: rows that read are checked against the trial
-    # too, so one import lists every problem at once.
-    visits, lines, problems = forms._read(path, tz, form_map)
-    return _import_visits(ctx, name=name, visits=visits, lines=lines, read_problems=problems,
-                          source=path.name, data=data, fmt="form" if form_map else "patrol",
-                          action="sessions import patrol")
+    return import_patrol_log(ctx, trial=trial, path=path, map_path=map_path)
 
 
 def import_pings(ctx: Context, *, trial: str | None, path: Path) -> ImportResult:
     """Turn GPS, radio or body-worn-video pings into visits by ``[dosage].gps`` and store them
     (source ``gps``), atomically and idempotently as :func:`import_patrols`."""
-    from trial.fieldwork.pings import read_pings_csv, visits_from_pings
-    from trial.service.crimes import trial_shapes
+    from trial.service.fieldwork_import import import_ping_visits
 
-    data = _read_bytes(path)
-    with ctx.reading() as s:
-        t, ft = randomised_trial(s, find_trial(s, trial).name,
-                                 doing="import pings (arms decide contamination)")
-        shapes = trial_shapes(s, t)
-    pings = read_pings_csv(path, timezone=ft.tz)
-    if len(pings) == 0:
-        raise InputError(Problem("holds no pings (a header and nothing under it)", path.name))
-    rules = ft.gps
-    try:
-        visits = visits_from_pings(pings, shapes, max_gap_s=rules.max_gap_s,
-                                   min_stay_s=rules.min_stay_s,
-                                   max_speed_kmh=rules.max_speed_kmh)
-    except InputError as exc:
-        raise InputError([dataclasses.replace(p, source=path.name) for p in exc.problems]) \
-            from None
-    return _import_visits(ctx, name=ft.name, visits=visits, lines=[0] * len(visits),
-                          read_problems=(), source=path.name, data=data, fmt="gps",
-                          action="sessions import-pings", lines_known=False)
+    return import_ping_visits(ctx, trial=trial, path=path)
 
 
 def void_session(ctx: Context, *, session_id: int | str, reason: str,
