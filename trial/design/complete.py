@@ -53,8 +53,10 @@ def complete_batch(ratios: tuple[int, ...], n: int, rng: np.random.Generator,
     if size == 0:
         return np.zeros((0, n), dtype=np.int64)
     starts = bounded(rng, np.full(size, sum(ratios), dtype=np.int64))
-    counts = systematic_counts(n, ratios, starts)
-    return shuffle_rows(rng, slots(counts, n))
+    # rows are laid out once per distinct start, of which there are at most sum(r)
+    distinct, row_of = np.unique(starts, return_inverse=True)
+    layouts = slots(systematic_counts(n, ratios, distinct), n)
+    return shuffle_rows(rng, layouts[row_of.ravel()])
 
 
 def multinomial(counts: np.ndarray | tuple[int, ...] | list[int]) -> int:
