@@ -66,8 +66,9 @@ def outside_window(start_us: np.ndarray, end_us: np.ndarray, window: Window | No
     """Rows not wholly inside the treatment window (:func:`trial.fieldwork.flags.window_flag`)."""
     if window is None:
         return np.zeros(len(start_us), dtype=bool)
-    lo, hi = (micros([t])[0] for t in window.bounds(tz))
-    return ~((lo <= start_us) & (end_us <= hi))
+    lo, hi = (int(micros([t])[0]) for t in window.bounds(tz))
+    inside: np.ndarray = (start_us >= lo) & (end_us <= hi)
+    return ~inside
 
 
 def within_hours(start_us: np.ndarray, end_us: np.ndarray, hours: Hours,

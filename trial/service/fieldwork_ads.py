@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from trial.audit import file_sha256
 from trial.canonical import canonical_json
 from trial.errors import InputError, Problem
-from trial.fieldwork.ads import AdDelivery, ad_hours_compliance, check_ad, check_ads
+from trial.fieldwork.ads import AdDelivery, ad_hours_compliance, check_ad
+from trial.fieldwork.batch_flags import micros
+from trial.fieldwork.delivery_batch import CheckedDeliveries, check_delivery_batch
 from trial.fieldwork.targets import (
     TargetArea,
     TargetReach,
@@ -30,16 +33,15 @@ from trial.service.fieldwork import (
     Logged,
     _read_bytes,
     count_flags,
-    delivery_of,
     randomised_trial,
     read_count,
     read_time_arg,
     store_sessions,
-    stored_sessions,
-    voided_ids,
 )
+from trial.service.fieldwork_import import store_imported
 from trial.service.trials import find_trial
 from trial.store.fieldwork_models import AdTargetArea, FieldSession, SessionImport
+from trial.store.session_rows import Same, SessionColumns
 
 
 @dataclass(frozen=True)
@@ -276,37 +278,71 @@ def import_ads(ctx: Context, *, trial: str | None, path: Path, fmt: str = "spotl
     with ctx.action(action="sessions import ad", trial=ft.name,
                     entity=f"ad sessions of {ft.name}") as act:
         _, ft = randomised_trial(act.session, ft.name, doing="import ad delivery")
-        voids = voided_ids(act.session, ft.trial_id)
-        keys = {delivery_of(r, voids).key for r in stored_sessions(act.session, ft.trial_id,
-                                                                   AD_KIND)}
-        new = [(d, ln) for d, ln in zip(rows, export.lines, strict=True) if d.key not in keys]
+        keys = stored_ad_keys(act.session, ft.trial_id)
+        starts = micros([d.start for d in rows]).tolist()
+        fresh = [(d.platform, d.account, d.ad_group, d.spot_id, s) not in keys
+                 for d, s in zip(rows, starts, strict=True)]
+        new = [d for d, f in zip(rows, fresh, strict=True) if f]
+        new_lines = [ln for ln, f in zip(export.lines, fresh, strict=True) if f]
         duplicates = len(rows) - len(new)
-        checked = check_ads([d for d, _ in new], lines=[ln for _, ln in new], source=path.name,
-                            arms_by_spot=ft.delivers_by_spot,
-                            contaminated_targets=contaminated_targets(
-                                stored_areas(act.session, ft.trial_id)),
-                            treatment_window=ft.window, hours=ft.ad_hours, tz=ft.tz)
+        checked = check_delivery_batch(
+            new, lines=new_lines, source=path.name, arms_by_spot=ft.delivers_by_spot,
+            contaminated_targets=contaminated_targets(stored_areas(act.session, ft.trial_id)),
+            treatment_window=ft.window, hours=ft.ad_hours, tz=ft.tz)
         if checked.problems:
             raise InputError(checked.problems)
-        flagged = count_flags([a.flags for a in checked.rows])
+        flagged = count_flags(checked.flags)
         batch = SessionImport(
             trial_id=ft.trial_id, kind=AD_KIND, format=fmt, file_name=path.name,
             file_sha256=file_sha256(data), account_timezone=tz_name,
             currency=(currency or "").upper() or None, gbp_rate=rate,
-            counts=canonical_json({"imported": len(checked.rows), "duplicates": duplicates,
+            counts=canonical_json({"imported": len(new), "duplicates": duplicates,
                                    "flagged": flagged}),
             lifetime_reach=canonical_json(dict(export.lifetime_reach)), imported_at=act.at,
             imported_by=act.actor, audit_id=act.entry_id)
         act.session.add(batch)
         act.session.flush()
-        stored = [_ad_row(act, ft, a.delivery, a.flags, a.hours_compliance, source="import",
-                          import_id=batch.id, line=a.line) for a in checked.rows]
-        ids = store_sessions(act, stored)
+        ids = store_imported(act, _ad_columns(act, ft, new, new_lines, checked,
+                                              import_id=batch.id))
         act.written.add_rows("session_import", [batch])
         act.written.file_sha256 = batch.file_sha256
         act.written.extra.update({"file": path.name, "format": fmt, "imported": len(ids),
                                   "duplicates": duplicates, "flagged": flagged})
     return ImportResult(len(ids), duplicates, flagged, ids, export.warnings)
+
+
+def stored_ad_keys(session: Session, trial_id: int) -> set[tuple[str, str, str, str, int]]:
+    """Keys of the trial's stored ad rows (voided ones too), start in UTC microseconds."""
+    f = FieldSession
+    got = session.execute(
+        core_select(f.platform, f.account, f.ad_group, f.spot_id,  # type: ignore[call-overload]
+               f.start_utc).where(f.trial_id == trial_id, f.kind == AD_KIND)).all()
+    starts = micros([r[4] for r in got]).tolist()
+    return {(r[0] or "", r[1] or "", r[2] or "", r[3], s)
+            for r, s in zip(got, starts, strict=True)}
+
+
+def _ad_columns(act: Act, ft: FieldTrial, rows: Sequence[AdDelivery], lines: list[int],
+                checked: CheckedDeliveries, *, import_id: int | None) -> SessionColumns:
+    """An import's delivery rows as stored (as :func:`_ad_row` stores one)."""
+    shown = {f: canonical_json(list(f)) for f in set(checked.flags)}
+
+    def col(name: str) -> list[Any]:
+        return [getattr(d, name) for d in rows]
+
+    return SessionColumns(checked.start_us, checked.end_us, {
+        "trial_id": Same(ft.trial_id), "kind": Same(AD_KIND), "spot_id": col("spot_id"),
+        "source": Same("import"), "flags": [shown[f] for f in checked.flags],
+        "notes": Same(""), "import_id": Same(import_id), "line": lines,
+        **{c: Same(None) for c in ("officer", "officers", "purpose", "mode", "reason")},
+        "officer_pseudonymised": Same(False),
+        **{c: col(c) for c in ("platform", "account", "campaign", "ad_group", "creative",
+                               "theme", "message", "impressions", "clicks", "reach",
+                               "video_views", "spend_gbp", "currency")},
+        "spend": [d.spend if d.spend is not None else d.spend_gbp for d in rows],
+        "hours_compliance": list(checked.hours_compliance),
+        "logged_at": Same(act.at), "logged_by": Same(act.actor),
+        "audit_id": Same(act.entry_id)})
 
 
 def lifetime_reach(session: Session, trial_id: int) -> dict[str, int]:
