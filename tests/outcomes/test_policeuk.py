@@ -242,3 +242,41 @@ def test_bad_rows_in_two_files_are_reported_together(
     with pytest.raises(InputError) as err:
         read_policeuk([a, b, tmp_path / "good-street.csv"])
     assert [(p.source, p.line) for p in err.value.problems] == [(a.name, 2), (b.name, 3)]
+
+
+def test_a_file_that_cannot_be_split_hides_the_row_checks_of_every_file(tmp_path: Path) -> None:
+    # Rows are checked only when every file splits into rows: a bad value in the first file
+    # is not listed beside the second file's wrong field count.
+    a = _write(tmp_path / "a-street.csv", [_row(Month="May")])
+    b = tmp_path / "b-street.csv"
+    b.write_text(",".join(HEADER) + "\n" + ",".join(_row()[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_policeuk([a, b])
+    assert [(p.source, p.line) for p in err.value.problems] == [(b.name, 2)]
+
+
+def test_bad_values_past_the_listing_limit_are_counted_over_files(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a-street.csv", [_row(Month="May")] * 150)
+    b = _write(tmp_path / "b-street.csv", [_row(Latitude="99")] * 100)
+    with pytest.raises(InputError) as err:
+        read_policeuk([b, a])
+    problems = err.value.problems
+    assert len(problems) == 201
+    # Listed in the order the files were given, then by line.
+    assert [p.source for p in problems[:200]] == [b.name] * 100 + [a.name] * 100
+    assert problems[100].line == 2 and problems[199].line == 101
+    assert problems[-1].what == "and 50 more bad values"
+
+
+def test_repetitive_text_is_categorical_with_missing_values_empty(
+        city_read: RecordRead) -> None:
+    frame = city_read.frame
+    for column in ("month", "crime_type", "location", "lsoa_code", "falls_within",
+                   "reported_by", "last_outcome", "source_file"):
+        assert str(frame[column].dtype) == "category", column
+        assert all(isinstance(v, str) and v for v in frame[column].cat.categories)
+    # "Last outcome category" is empty for anti-social behaviour: missing, never "".
+    asb = frame["crime_type"] == "Anti-social behaviour"
+    assert frame.loc[asb, "last_outcome"].isna().all()
+    assert frame.loc[~asb, "last_outcome"].notna().sum() > 10_000
+    assert frame["source_file"].nunique() == 32

@@ -1,6 +1,9 @@
 """The common record frame that police.uk files and force extracts are both read into.
 
-Columns (in this order; text columns are ``object`` dtype holding ``str`` or ``None``):
+Columns (in this order; text columns are ``object`` dtype holding ``str`` or ``None``, except
+that a reader may give a repetitive text column as a ``category`` of ``str``, missing values
+NaN: police.uk's month, crime type, location, LSOA, force, outcome and file name repeat across
+a million rows, and as Python strings they alone would take a gigabyte):
 
 ==================  ========================================================================
 source_format       "police-uk" or "records"
@@ -85,6 +88,40 @@ def text_column(values: object, n: int) -> np.ndarray:
     return arr
 
 
+class TextCodes:
+    """One text column gathered a file at a time as codes into its distinct values.
+
+    ``""`` is missing (code -1), as ``text_column`` makes it None.
+    """
+
+    def __init__(self) -> None:
+        self._values = pd.Index([], dtype=object)
+        self._parts: list[np.ndarray] = []
+
+    def add(self, text: pd.Series) -> None:
+        """Append one file's column (any string dtype)."""
+        codes, uniques = pd.factorize(text)
+        values = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+        known = self._values.get_indexer(values)
+        new = (known < 0) & (values != "")
+        if new.any():
+            known[new] = np.arange(len(self._values), len(self._values) + int(new.sum()))
+            self._values = self._values.append(values[new])
+        known[values == ""] = -1
+        self._parts.append(known.astype(np.int32)[codes])
+
+    def add_constant(self, value: str, n: int) -> None:
+        """Append ``n`` rows of one value (a file's name)."""
+        self.add(pd.Series([value], dtype=object))
+        code = self._parts.pop()[0]
+        self._parts.append(np.full(n, code, dtype=np.int32))
+
+    def column(self) -> pd.Categorical:
+        """Every row added, in order, as a categorical of the distinct values."""
+        codes = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.int32)
+        return pd.Categorical.from_codes(codes, categories=self._values)
+
+
 def empty_frame() -> pd.DataFrame:
     """A record frame with no rows and the documented columns and dtypes."""
     return build_frame({}, 0)
@@ -110,6 +147,8 @@ def build_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
                           else np.asarray(value, dtype=bool))
         elif isinstance(value, str):
             data[name] = pd.Series(np.full(n, value, dtype=object), dtype=object)
+        elif isinstance(value, pd.Categorical):
+            data[name] = pd.Series(value, copy=False)
         else:
             # An explicit object Series: pandas would otherwise infer its str dtype and turn
             # None into NaN.

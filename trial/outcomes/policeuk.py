@@ -15,6 +15,7 @@ from trial.outcomes.csvfiles import MAX_LISTED, gather_files, is_csv, read_file_
 from trial.outcomes.frame import (
     FileInfo,
     RecordRead,
+    TextCodes,
     build_frame,
     distinct_points,
     empty_frame,
@@ -44,16 +45,17 @@ def _is_street_file(path: Path) -> bool:
     return is_csv(path) and not name.endswith(OTHER_ARCHIVE_FILES)
 
 
-def _check_rows(raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> list[Problem]:
-    """Every bad row, by file, line and field (``raw`` carries ``_file``, ``_order``, ``_line``)."""
-    found: list[tuple[int, int, str, str, str]] = []
-    files = raw["_file"].to_numpy(dtype=object)
-    order = raw["_order"].to_numpy()
-    lines = raw["_line"].to_numpy()
+Found = tuple[int, int, str, str, str]  # (file order, line, file, field, what): sorts as listed
+
+
+def _check_rows(raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, *, name: str, order: int,
+                lines: np.ndarray) -> list[Found]:
+    """Every bad row of one file, by line and field."""
+    found: list[Found] = []
 
     def flag(mask: np.ndarray, field: str, what: Callable[[int], str]) -> None:
         for i in np.flatnonzero(mask):
-            found.append((int(order[i]), int(lines[i]), str(files[i]), field, what(int(i))))
+            found.append((order, int(lines[i]), name, field, what(int(i))))
 
     month = raw["Month"]
     codes, uniques = pd.factorize(month)
@@ -79,6 +81,10 @@ def _check_rows(raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> list[Pro
         raw["Latitude"] == "").to_numpy(dtype=bool)
     flag(one_sided, "Longitude", lambda i: "Longitude and Latitude must both be given or both "
          "be empty (no location)")
+    return found
+
+
+def _row_problems(found: list[Found]) -> list[Problem]:
     found.sort()
     problems = [Problem(what, name, line, field)
                 for _, line, name, field, what in found[:MAX_LISTED]]
@@ -88,12 +94,13 @@ def _check_rows(raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> list[Pro
 
 
 def _asb_keys(raw: pd.DataFrame) -> np.ndarray:
-    """Keys for rows without a Crime ID: their content and occurrence among identical rows."""
+    """Keys for one file's rows without a Crime ID: their content and occurrence among
+    identical rows of the file."""
     cols = [raw[c] for c in HEADER]
     content = cols[0]
     for col in cols[1:]:
         content = content + "\x1f" + col
-    occurrence = content.groupby([raw["_order"], content], sort=False).cumcount().to_numpy()
+    occurrence = content.groupby(content, sort=False).cumcount().to_numpy()
     keys = [
         "police-uk:asb:" + hashlib.sha256(f"{c}\x1e{k}".encode()).hexdigest()[:32]
         for c, k in zip(content.to_numpy(dtype=object), occurrence, strict=True)
@@ -117,33 +124,57 @@ def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ux[index], uy[index]
 
 
-def _build(raw: pd.DataFrame) -> pd.DataFrame:
-    n = len(raw)
-    lon = _numbers(raw["Longitude"])
-    lat = _numbers(raw["Latitude"])
-    problems = _check_rows(raw, lon, lat)
-    if problems:
-        raise InputError(problems)
-    crime_id = raw["Crime ID"].to_numpy(dtype=object)
-    no_id = crime_id == ""
-    keys = np.empty(n, dtype=object)
-    keys[~no_id] = "police-uk:" + crime_id[~no_id]
-    if no_id.any():
-        keys[no_id] = _asb_keys(raw[no_id])
-    located = ~np.isnan(lon) & ~np.isnan(lat)
-    x, y = _project(lon, lat)
-    return build_frame({
-        "source_format": "police-uk", "record_key": keys, "crime_id": crime_id,
-        "month": raw["Month"].to_numpy(dtype=object), "precision": "month",
-        "crime_type": raw["Crime type"].to_numpy(dtype=object),
-        "lon": np.where(located, lon, np.nan), "lat": np.where(located, lat, np.nan),
-        "x": x, "y": y, "location": raw["Location"].to_numpy(dtype=object),
-        "lsoa_code": raw["LSOA code"].to_numpy(dtype=object),
-        "falls_within": raw["Falls within"].to_numpy(dtype=object),
-        "reported_by": raw["Reported by"].to_numpy(dtype=object),
-        "last_outcome": raw["Last outcome category"].to_numpy(dtype=object),
-        "source_file": raw["_file"].to_numpy(dtype=object), "line": raw["_line"].to_numpy(),
-    }, n)
+#: Repetitive text columns, kept as codes into their distinct values: frame name -> header.
+_REPEATED = {"month": "Month", "crime_type": "Crime type", "location": "Location",
+             "lsoa_code": "LSOA code", "falls_within": "Falls within",
+             "reported_by": "Reported by", "last_outcome": "Last outcome category"}
+
+
+class _Gathered:
+    """The stored columns of the files read so far; the rest of each file is let go."""
+
+    def __init__(self) -> None:
+        self.text = {name: TextCodes() for name in (*_REPEATED, "source_file")}
+        self.keys: list[np.ndarray] = []
+        self.ids: list[np.ndarray] = []
+        self.lon: list[np.ndarray] = []
+        self.lat: list[np.ndarray] = []
+        self.lines: list[np.ndarray] = []
+
+    def add(self, raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, *, name: str,
+            lines: np.ndarray) -> None:
+        crime_id = raw["Crime ID"].to_numpy(dtype=object)
+        no_id = crime_id == ""
+        keys = np.empty(len(raw), dtype=object)
+        keys[~no_id] = "police-uk:" + crime_id[~no_id]
+        if no_id.any():
+            keys[no_id] = _asb_keys(raw[no_id])
+            crime_id[no_id] = None
+        self.keys.append(keys)
+        self.ids.append(crime_id)
+        located = ~np.isnan(lon) & ~np.isnan(lat)
+        self.lon.append(np.where(located, lon, np.nan))
+        self.lat.append(np.where(located, lat, np.nan))
+        self.lines.append(lines)
+        for column, header in _REPEATED.items():
+            self.text[column].add(raw[header])
+        self.text["source_file"].add_constant(name, len(raw))
+
+    def frame(self) -> pd.DataFrame:
+        n = sum(len(k) for k in self.keys)
+        if n == 0:
+            return empty_frame()
+        lon, lat = np.concatenate(self.lon), np.concatenate(self.lat)
+        self.lon, self.lat = [], []
+        x, y = _project(lon, lat)
+        columns: dict[str, object] = {
+            "source_format": "police-uk", "precision": "month",
+            "record_key": np.concatenate(self.keys), "crime_id": np.concatenate(self.ids),
+            "lon": lon, "lat": lat, "x": x, "y": y, "line": np.concatenate(self.lines)}
+        self.keys, self.ids = [], []
+        for column, codes in self.text.items():
+            columns[column] = codes.column()
+        return build_frame(columns, n)
 
 
 def read_policeuk(paths: Sequence[Path | str], *,
@@ -162,16 +193,20 @@ def read_policeuk(paths: Sequence[Path | str], *,
         first located copy. Rows without a Crime ID (anti-social behaviour) are keyed by their
         content and their occurrence number among identical rows of the same file, so
         identical rows stay distinct incidents and re-reading a file gives the same keys.
-        "No Location" rows have NaN coordinates (unlocatable).
+        "No Location" rows have NaN coordinates (unlocatable). The repetitive text columns
+        (month, crime type, location, LSOA code, force, outcome, file) are categorical.
 
     Raises:
         InputError: a missing path, a header that is not the police.uk header, and every bad
             row of every file, by file, line (header = line 1) and field.
     """
     found = gather_files(paths, keep=_is_street_file)
-    raws: list[pd.DataFrame] = []
     files: list[FileInfo] = []
     problems: list[Problem] = []
+    bad_rows: list[Found] = []
+    gathered = _Gathered()
+    # File by file: only the stored columns of a file outlive its reading, so a million
+    # records never sit in memory as a frame of Python strings.
     for done, (path, name) in enumerate(found, start=1):
         try:
             text, digest = read_file_text(path, name)
@@ -179,19 +214,26 @@ def read_policeuk(paths: Sequence[Path | str], *,
         except InputError as exc:
             problems.extend(exc.problems)
         else:
-            raw["_file"] = name
-            raw["_order"] = done
-            raw["_line"] = lines
-            raws.append(raw)
+            del text
             files.append(FileInfo(name=name, sha256=digest, rows=len(raw)))
+            # Rows are checked only while every file so far could be split into rows.
+            if not problems and len(raw):
+                lon, lat = _numbers(raw["Longitude"]), _numbers(raw["Latitude"])
+                bad = _check_rows(raw, lon, lat, name=name, order=done, lines=lines)
+                bad_rows.extend(bad)
+                if not bad_rows:
+                    gathered.add(raw, lon, lat, name=name, lines=lines)
+            del raw
         if progress is not None:
             progress(done, len(found))
     if problems:
         raise InputError(problems)
-    nonempty = [r for r in raws if len(r)]
-    frame = _build(pd.concat(nonempty, ignore_index=True)) if nonempty else empty_frame()
+    if bad_rows:
+        raise InputError(_row_problems(bad_rows))
+    frame = gathered.frame()
     keep = keep_first_located(frame["record_key"].to_numpy(dtype=object),
                               ~np.isnan(frame["x"].to_numpy()))
     duplicates = int((~keep).sum())
-    frame = frame.loc[keep].reset_index(drop=True)
+    if duplicates:
+        frame = frame.loc[keep].reset_index(drop=True)
     return RecordRead(frame=frame, duplicates=duplicates, files=files)

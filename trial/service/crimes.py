@@ -113,7 +113,7 @@ def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
         placed = assign(new["x"].to_numpy(dtype=float), new["y"].to_numpy(dtype=float), shapes,
                         buffer_m=float(protocol.catchment.buffer_m))
         ids = np.array([s.spot_id for s in shapes] + [None], dtype=object)
-        new["area"] = placed.area.astype(object)
+        new["area"] = _labels(placed.area)
         new["spot_id"] = ids[placed.spot_index]
         new["distance_m"] = placed.distance_m
         excluded = new["excluded_reason"].notna().to_numpy()
@@ -140,6 +140,14 @@ def import_crimes(ctx: Context, *, trial: str | None, paths: Sequence[Path],
         act.written.extra.update({"files": files, "counts": result.as_json(),
                                   "hashed_ids": hash_ids})
     return result
+
+
+def _labels(area: np.ndarray) -> np.ndarray:
+    """The area labels as an object array sharing four strings (not a string per record)."""
+    out = np.empty(len(area), dtype=object)
+    for label in ("spot", "catchment", "outside", "unlocatable"):
+        out[area == label] = label
+    return out
 
 
 def _warnings(new: pd.DataFrame) -> list[str]:
