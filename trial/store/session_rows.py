@@ -148,23 +148,38 @@ def _stamps(us: np.ndarray) -> list[str]:
             for t, f in zip(seconds.tolist(), frac.tolist(), strict=True)]
 
 
-def _encode(name: str, value: Any, cache: dict[Any, str]) -> str:
+_INTS = ("trial_id", "import_id", "line", "officers", "impressions", "clicks", "reach",
+         "video_views", "audit_id")
+
+
+def _encode(name: str, value: Any) -> str:
+    """One value as canonical JSON writes it."""
     if value is None:
         return "null"
     if name in _JSON:
         return str(value)  # stored as its canonical JSON already
     if name in _FLOATS:
         return json.dumps(float(value), allow_nan=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, datetime):
         return json.dumps(stamp(value))
-    got = cache.get(value)
-    if got is None:
-        got = cache[value] = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    return got
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _encoded(name: str, values: Sequence[Any]) -> list[str]:
+    """A column's values as canonical JSON writes them (``_encode`` of each, faster)."""
+    if name in _INTS and all(type(v) is int or v is None for v in values):
+        return ["null" if v is None else str(v) for v in values]
+    if name in _FLOATS:
+        # float's repr is what json writes for a finite float
+        return ["null" if v is None else repr(float(v)) for v in values]
+    seen: dict[Any, str] = {}
+    out = []
+    for v in values:
+        got = seen.get(v)
+        if got is None:
+            got = seen[v] = _encode(name, v)
+        out.append(got)
+    return out
 
 
 def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
@@ -172,7 +187,6 @@ def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
     rows at a time, in row order."""
     if np.any(np.diff(ids) <= 0):  # pragma: no cover - take_ids gives rising ids
         raise ValueError("session ids must rise with the rows")
-    cache: dict[Any, str] = {}
     template: list[str] = []
     varying: list[list[str]] = []
     literal = "{"
@@ -181,14 +195,15 @@ def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
         if name == "id":
             encoded: Column = [str(i) for i in ids.tolist()]
         elif name in ("start_utc", "end_utc"):
-            encoded = [json.dumps(t) for t in _stamps(rows.start_us if name == "start_utc"
-                                                      else rows.end_us)]
+            # a stamp holds nothing JSON escapes
+            encoded = [f'"{t}"' for t in _stamps(rows.start_us if name == "start_utc"
+                                                 else rows.end_us)]
         else:
             v = rows.values[name]
             if isinstance(v, Same):
-                encoded = Same(_encode(name, v.value, cache))
+                encoded = Same(_encode(name, v.value))
             else:
-                encoded = [_encode(name, x, cache) for x in v]
+                encoded = _encoded(name, v)
         if isinstance(encoded, Same):
             literal += str(encoded.value)
             continue
