@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,6 +13,12 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from tui.screens.base import ServiceScreen
 from tui.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from trial.service.context import Context
+    from trial.service.session_pages import SessionLine, SessionPage
+
+COLUMNS = ("id", "spot", "start", "end", "who", "amount", "flags", "void")
 
 
 class VoidScreen(ModalScreen[str | None]):
@@ -59,7 +65,9 @@ class SessionsScreen(ServiceScreen):
     TITLE_TEXT = "Visits and sessions"
     HELP = ("Every session logged or imported, by start time (local), with its flags; voided "
             "ones stay listed with their reason. Choose a kind to filter. Highlight a row and "
-            "press ctrl+d to void it with a reason. Large trials load in pages as you scroll.")
+            "press ctrl+d to void it with a reason. Long lists show a page at a time: down or "
+            "pagedown on the last row brings the next page, ctrl+end the last, ctrl+home the "
+            "first.")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+d", "void", "Void")]
 
     def __init__(self, *, kind: str | None = None) -> None:
@@ -85,30 +93,25 @@ class SessionsScreen(ServiceScreen):
 
     @on(Select.Changed, "#kind")
     def load(self) -> None:
-        from trial.service.fieldwork import list_sessions
+        self.table.fetch(COLUMNS)
 
+    @on(PagedTable.Wanted, "#sessions")
+    def page_wanted(self, message: PagedTable.Wanted) -> None:
         kind = str(self.query_one("#kind", Select).value)
-        self.ask("sessions", list_sessions, trial=self.trial,
+        self.ask("page", _page, token=message.token, trial=self.trial,
+                 offset=message.offset, limit=self.table.page_size,
                  kind=None if kind == "all" else kind)
 
-    def answered_sessions(self, rows: list[dict[str, Any]]) -> None:
-        def who(r: dict[str, Any]) -> str:
-            return str(r.get("officer") or r.get("platform") or "")
-
-        def amount(r: dict[str, Any]) -> str:
-            if r["kind"] == "patrol":
-                return f"{r['minutes']:.0f} min"
-            return f"{r.get('impressions') or 0:,} impr."
-
-        self.table.show(
-            ["id", "spot", "start", "end", "who", "amount", "flags", "void"],
-            [(str(r["session_id"]), r["spot_id"], r["start"][:16].replace("T", " "),
-              r["end"][11:16], who(r), amount(r), ", ".join(r["flags"]),
-              f"void: {r['void_reason']}" if r["voided"] else "") for r in rows],
-            [str(r["session_id"]) for r in rows])
-        voided = sum(1 for r in rows if r["voided"])
+    def answered_page(self, answer: tuple[int, SessionPage]) -> None:
+        token, page = answer
+        if not self.table.show_page(token, page.offset, page.total,
+                                    [_cells(r) for r in page.rows],
+                                    [str(r.session_id) for r in page.rows]):
+            return
+        shown = f"; {self.table.span}" if page.total else ""
         self.query_one("#sessions-note", Static).update(
-            f"{len(rows):,} sessions, {voided:,} voided. ctrl+d voids the highlighted one.")
+            f"{page.total:,} sessions, {page.voided:,} voided{shown}. "
+            "ctrl+d voids the highlighted one.")
 
     def action_void(self) -> None:
         table = self.table
@@ -131,6 +134,21 @@ class SessionsScreen(ServiceScreen):
 
     def answered_void(self, result: dict[str, Any]) -> None:
         self.notify(f"Voided session {result['session_id']}")
-        self.load()
+        self.table.reload()
+
+
+def _page(ctx: Context, *, token: int, **kwargs: Any) -> tuple[int, SessionPage]:
+    from trial.service.session_pages import session_page
+
+    return token, session_page(ctx, **kwargs)
+
+
+def _cells(r: SessionLine) -> tuple[str, ...]:
+    who = r.officer if r.kind == "patrol" else r.platform
+    amount = (f"{r.minutes or 0:.0f} min" if r.kind == "patrol"
+              else f"{r.impressions or 0:,} impr.")
+    return (str(r.session_id), r.spot_id, r.start[:16].replace("T", " "), r.end[11:16],
+            who or "", amount, ", ".join(r.flags),
+            f"void: {r.void_reason}" if r.void_reason is not None else "")
 
 
