@@ -18,6 +18,8 @@ from trial.fieldwork.times import LocalTimeError, localise, read_time, zone
 
 FORMATS = ("spotlight", "tiktok", "snapchat")
 _ZONE_SUFFIX = re.compile(r"\s+([A-Za-z]{2,5}|UTC[+-]\d{1,2}(?::?\d{2})?)$")
+# Plain numbers (up to 15 digits, so exact as floats): read by float() as the cell reader would.
+_PLAIN = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,6})?")
 _BREAKDOWNS = ("age", "gender", "region", "country", "placement", "os", "device")
 
 _JA = {
@@ -210,11 +212,17 @@ class _State:
         nums: dict[str, float | None] = {}
         for fld, missing in (("impressions", 0.0), ("clicks", 0.0), ("spend", 0.0),
                              ("reach", None), ("video_views", None)):
+            text = get(record, fld)
+            if _PLAIN.fullmatch(text):  # what the cell reader reads as float(text)
+                value = float(text)
+                if fld == "spend" or value.is_integer():
+                    nums[fld] = value
+                    continue
             try:
                 if fld == "spend":
-                    nums[fld] = self.cells.number(get(record, fld), missing=missing)
+                    nums[fld] = self.cells.number(text, missing=missing)
                 else:
-                    c = self.cells.count(get(record, fld),
+                    c = self.cells.count(text,
                                          missing=None if missing is None else int(missing))
                     nums[fld] = None if c is None else float(c)
             except CellError as exc:
