@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from trial.errors import SpotlightError
@@ -22,7 +23,8 @@ def trial_overview(ctx: Context, *, trial: str, activity: int = 12) -> dict[str,
         for a blinded reader, with ``masked`` true), ``unallocated``,
         ``activity`` (the latest audit entries), ``alerts`` (strings) and ``fidelity``
         (arm rows of the fidelity report for the treatment week holding today, else for the
-        whole window, each with ``period``; empty before randomisation).
+        whole window, each with ``period``, in the fields of
+        :class:`trial.service.fieldwork_summary.ArmDosage`; empty before randomisation).
     """
     doc = trial_details(ctx, trial=trial)
     spots = list_spots(ctx, trial=trial)
@@ -44,22 +46,21 @@ def _fieldwork(ctx: Context, trial: str, state: str
     if state != "randomised":
         return [], [], []
     try:
-        from trial.service import fieldwork_report
+        from trial.service import fieldwork_report, fieldwork_summary
     except ImportError:
         return [], [], []
     alerts: list[str] = []
     try:
-        report = fieldwork_report.fidelity_report(ctx, trial=trial, by="week")
+        summary = fieldwork_summary.dosage_summary(ctx, trial=trial,
+                                                   today=ctx.clock().date())
         incidents = fieldwork_report.list_context(ctx, trial=trial)
     except SpotlightError as exc:
         return [str(exc)], [], []
-    today = ctx.clock().date().isoformat()
-    week = [w for w in report.get("by_week", []) if w["from"] <= today <= w["to"]]
-    arms = [{**a, "period": f"{week[0]['from']} to {week[0]['to']}" if week else "window"}
-            for a in (week[0]["arms"] if week else report.get("arms", []))]
-    for s in report.get("spots", []):
-        if s.get("contamination"):
-            alerts.append(f"contamination at {s['spot_id']} ({s.get('arm')})")
+    period = (f"{summary.period[0].isoformat()} to {summary.period[1].isoformat()}"
+              if summary.period else "window")
+    arms = [{**asdict(a), "period": period} for a in summary.arms]
+    for spot, arm in summary.contaminated:
+        alerts.append(f"contamination at {spot} ({arm})")
     for a in arms:
         planned, spots = a.get("planned_minutes") or 0, a.get("spots") or 0
         if planned and a.get("patrol_minutes", 0) < 0.8 * planned:
