@@ -14,6 +14,8 @@ from tui.actions import ACTIONS
 from tui.messages import TrialChanged
 from tui.screens.base import ServiceScreen
 
+ALERTS_SHOWN = 12
+
 
 def _local_time(value: Any) -> str:
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -153,8 +155,12 @@ class HomeScreen(ServiceScreen):
             arms.add_row(a["arm"], delivers, str(a["ratio"]),
                          str(n) if doc["state"] == "randomised" else "-")
         alerts = doc["alerts"]
+        # A large trial can raise hundreds; drawing them all would stall the app.
+        shown = [f"[b red]![/] {a}" for a in alerts[:ALERTS_SHOWN]]
+        if len(alerts) > ALERTS_SHOWN:
+            shown.append(f"... and {len(alerts) - ALERTS_SHOWN:,} more alerts")
         self.query_one("#alerts", Static).update(
-            "\n".join(f"[b red]![/] {a}" for a in alerts) if alerts
+            "\n".join(shown) if alerts
             else "[green]No contamination or fidelity alerts.[/]"
             if doc["state"] == "randomised" else "")
         fid = self.query_one("#fidelity-arms", DataTable)
