@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trial.analysis._checks import check_model_inputs
 from trial.analysis.modelfit import FitFailure, ModelFit
 from trial.analysis.models import fit
+from trial.analysis.resample_fits import BATCHED_MODELS, fits_cleanly, refit
 from trial.errors import InputError
 
 
@@ -37,10 +39,10 @@ class PreventedResult:
         return self.ci_low > 0 or self.ci_high < 0
 
 
-def _mean(fit_: ModelFit, X: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
-    eta = X @ fit_.coef + (0.0 if offset is None else offset)
+def _mean(model: str, coef: np.ndarray, X: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+    eta = X @ coef + (0.0 if offset is None else offset)
     # log-linear models log(1 + y): back-transform to the count scale.
-    mean: np.ndarray = np.exp(eta) - 1.0 if fit_.model == "log-linear" else np.exp(eta)
+    mean: np.ndarray = np.exp(eta) - 1.0 if model == "log-linear" else np.exp(eta)
     return mean
 
 
@@ -62,12 +64,16 @@ def prevented(
         prevented = sum_{i in arm} [g(x_i^0 beta) - g(x_i beta)], x_i^0 = x_i with the arm's
         indicator set to 0, g = exp (count models) or exp(.) - 1 (log-linear).
     """
-    j = fit_.index_of(arm_term)
+    return _prevented(fit_.model, fit_.coef, X, fit_.index_of(arm_term), offset)
+
+
+def _prevented(model: str, coef: np.ndarray, X: np.ndarray, j: int,
+               offset: np.ndarray | None) -> float:
     in_arm = X[:, j] == 1
     as_control = X[in_arm].copy()
     as_control[:, j] = 0.0
     off = None if offset is None else offset[in_arm]
-    return float(np.sum(_mean(fit_, as_control, off) - _mean(fit_, X[in_arm], off)))
+    return float(np.sum(_mean(model, coef, as_control, off) - _mean(model, coef, X[in_arm], off)))
 
 
 def bootstrap_prevented(
@@ -113,18 +119,63 @@ def bootstrap_prevented(
         np.zeros(len(y), dtype=int) if strata is None else np.unique(strata, return_inverse=True)[1]
     )
     groups = [np.flatnonzero(labels == g) for g in np.unique(labels)]
-    values: list[float] = []
-    failed = 0
-    for _ in range(n_resamples):
-        idx = np.concatenate([rng.choice(g, size=g.size, replace=True) for g in groups])
-        off = None if offset is None else offset[idx]
-        try:
-            b = fit(model, y[idx], X[idx], terms=terms, offset=off)
-        except (FitFailure, InputError):
-            failed += 1
-            continue
-        values.append(prevented(b, X[idx], arm_term=arm_term, offset=off))
+    # every resample is drawn first, in the order one-at-a-time refitting would draw them
+    draws = [np.concatenate([rng.choice(g, size=g.size, replace=True) for g in groups])
+             for _ in range(n_resamples)]
+    results = _refit_resamples(y, X, offset, draws, terms=terms, model=model,
+                               arm_term=arm_term)
+    values = [v for v in results if v is not None]
+    failed = len(results) - len(values)
     if not values:
         raise FitFailure("no bootstrap resample could be fitted")
     low, high = np.quantile(values, [alpha / 2.0, 1.0 - alpha / 2.0])
     return PreventedResult(estimate, float(low), float(high), n_resamples, failed)
+
+
+def _refit_resamples(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None,
+                     draws: list[np.ndarray], *, terms: Sequence[str], model: str,
+                     arm_term: str) -> list[float | None]:
+    """Crimes prevented on each resample (None where no model could be fitted).
+
+    Resamples the registered model fits cleanly are refitted together (``resample_fits``);
+    the rest, and every resample of another model, go through ``fit`` one at a time, fallback
+    model included.
+    """
+    results: list[float | None] = [None] * len(draws)
+    together = _clean_resamples(y, X, offset, draws, terms=terms, model=model)
+    alone = sorted(set(range(len(draws))) - set(together))
+    if together:
+        index = np.stack([draws[r] for r in together])
+        off_all = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
+        coef, ok = refit(model, y[index], np.asarray(X, dtype=float)[index], off_all[index])
+        j = list(terms).index(arm_term)
+        for k, r in enumerate(together):
+            if ok[k]:
+                idx = draws[r]
+                results[r] = _prevented(model, coef[k], X[idx], j,
+                                        None if offset is None else offset[idx])
+            else:
+                alone.append(r)
+    for r in sorted(alone):
+        idx = draws[r]
+        off = None if offset is None else offset[idx]
+        try:
+            b = fit(model, y[idx], X[idx], terms=terms, offset=off)
+        except (FitFailure, InputError):
+            continue
+        results[r] = prevented(b, X[idx], arm_term=arm_term, offset=off)
+    return results
+
+
+def _clean_resamples(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None,
+                     draws: list[np.ndarray], *, terms: Sequence[str], model: str) -> list[int]:
+    """Resamples that pass the registered model's input and separation checks."""
+    if model not in BATCHED_MODELS or not draws:
+        return []
+    try:
+        # a resample holds some of these values: it passes every check on values when they do
+        y, Xf, _ = check_model_inputs(y, X, terms, offset, counts=model == "negative-binomial")
+    except InputError:
+        return []
+    index = np.stack(draws)
+    return [int(r) for r in np.flatnonzero(fits_cleanly(y[index], Xf[index], terms))]
