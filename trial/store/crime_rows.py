@@ -38,8 +38,10 @@ DIGEST_CHUNK = 100_000
 def records_digest(frame: pd.DataFrame) -> str:
     """SHA-256 of the records' audited columns, rows in record_key order (code points).
 
-    The CSV body is formatted and hashed a chunk of rows at a time: the same bytes as the
-    whole body at once, without a million rows of text in memory together.
+    The body is the CSV that ``DataFrame.to_csv(index=False, header=False,
+    lineterminator="\\n")`` writes of the formatted columns, built and hashed a chunk of rows
+    at a time: the same bytes as the whole body at once, without a million rows of text in
+    memory together.
     """
     import numpy as np
 
@@ -49,30 +51,102 @@ def records_digest(frame: pd.DataFrame) -> str:
     # Python compares str by code point, as the digest's order is defined; a stable sort.
     order = np.fromiter(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64,
                         count=len(keys))
-    columns = list(DIGEST_COLUMNS)
+    del keys
+    columns = [frame[c] for c in DIGEST_COLUMNS]
     digest = hashlib.sha256()
     for start in range(0, len(order), DIGEST_CHUNK):
-        part = frame.take(order[start:start + DIGEST_CHUNK])[columns]
-        digest.update(_digest_body(part).encode("utf-8"))
+        rows = order[start:start + DIGEST_CHUNK]
+        digest.update(_digest_body([c.take(rows) for c in columns]).encode("utf-8"))
     return digest.hexdigest()
 
 
-def _digest_body(part: pd.DataFrame) -> str:
+def _digest_body(part: list[pd.Series]) -> str:
+    """The CSV lines of one chunk (``DIGEST_COLUMNS`` in order), each ending in a newline."""
     import pandas as pd
 
-    f = part.copy()
-    times = pd.to_datetime(f["occurred_from"], utc=True, errors="coerce", format="mixed")
-    f["occurred_from"] = times.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("")
-    for c in ("x", "y"):
-        v = pd.to_numeric(f[c], errors="coerce")
-        f[c] = v.round(3).map(lambda z: "" if z != z else f"{z:.3f}")
-    d = f["domestic"]
-    f["domestic"] = d.map(lambda v: "" if v is None or v != v else ("1" if bool(v) else "0"))
-    for c in DIGEST_COLUMNS:
-        if c not in ("occurred_from", "x", "y", "domestic"):
-            f[c] = _text(f[c])
-    body: str = f.to_csv(index=False, header=False, lineterminator="\n")
-    return body
+    fields: list[list[str]] = []
+    for name, col in zip(DIGEST_COLUMNS, part, strict=True):
+        if name == "occurred_from":
+            times = pd.to_datetime(col, utc=True, errors="coerce", format="mixed")
+            fields.append(times.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").tolist())
+        elif name in ("x", "y"):
+            fields.append(_metres(col))
+        elif name == "domestic":
+            fields.append(_by_value(col, lambda v: "" if v is None or v != v
+                                    else ("1" if bool(v) else "0")))
+        else:
+            fields.append(_csv_fields(_text_values(col)))
+    if not fields[0]:
+        return ""
+    return "\n".join(map(",".join, zip(*fields, strict=True))) + "\n"
+
+
+def _by_value(col: pd.Series, fmt: Any) -> list[str]:
+    """``fmt`` of every value, called once per distinct value (missing values: ``fmt(None)``)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(col.astype(object).to_numpy(), use_na_sentinel=True)
+    table = np.array([fmt(v) for v in uniques] + [fmt(None)], dtype=object)
+    out: list[str] = table[codes].tolist()
+    return out
+
+
+def _metres(col: pd.Series) -> list[str]:
+    """Coordinates to 3 decimals ("" for missing), formatting each distinct value once.
+
+    Values are matched by their bits, so -0.0 keeps its sign as ``f"{z:.3f}"`` writes it.
+    """
+    import numpy as np
+    import pandas as pd
+
+    v = pd.to_numeric(col, errors="coerce").round(3).to_numpy(dtype=np.float64)
+    codes, uniques = pd.factorize(v.view(np.int64))
+    table = np.array(["" if z != z else f"{z:.3f}"
+                      for z in np.asarray(uniques, dtype=np.int64).view(np.float64)],
+                     dtype=object)
+    out: list[str] = table[codes].tolist()
+    return out
+
+
+def _text_values(col: pd.Series) -> list[str]:
+    """``_text`` of the column as a list: categories and plain strings without a copy each."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        table = np.array([*_text(pd.Series(cats, dtype=object)).tolist(), ""], dtype=object)
+        out: list[str] = table[col.cat.codes.to_numpy()].tolist()
+        return out
+    obj = col.to_numpy(dtype=object)
+    missing = pd.isna(obj)
+    if missing.any():
+        obj = obj.copy()
+        obj[missing] = ""
+    if pd.api.types.infer_dtype(obj, skipna=False) in ("string", "empty"):
+        return list(obj)
+    return _text(col).tolist()
+
+
+_SPECIAL = (",", '"', "\r", "\n")  # every character that can make the csv module quote
+
+
+def _csv_fields(values: list[str]) -> list[str]:
+    """Each value as ``to_csv`` writes it: quoted by the csv module where it needs quoting."""
+    joined = "".join(values)
+    if not any(c in joined for c in _SPECIAL):
+        return values
+    import csv
+    import io
+
+    out = list(values)
+    for i, v in enumerate(values):
+        if any(c in v for c in _SPECIAL):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerow([v, ""])
+            out[i] = buf.getvalue()[:-2]  # the field without the "," and the line's end
+    return out
 
 
 def read_records(conn: Connection, trial_id: int, *, columns: tuple[str, ...] = STORED_COLUMNS,
