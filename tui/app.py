@@ -8,20 +8,28 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from tui.actions import BY_NAME, offered
 from tui.commands import SpotlightCommands
 from tui.screens.home import HomeScreen
-from tui.widgets.confirm import ConfirmScreen
-from tui.widgets.help import HelpScreen
 
 RANDOMISE_DETAILS = (
     "The allocation is drawn once, from the registered protocol, the frozen spots and a "
     "seed; it is stored with a certificate so anyone can re-derive it. There is no way to "
     "draw again.")
+
+
+class ServiceOpened(Message):
+    """The service context opened behind the first screen (``error`` says why not)."""
+
+    def __init__(self, error: str | None) -> None:
+        super().__init__()
+        self.error = error
 
 
 class SpotlightApp(App[None]):
@@ -46,6 +54,8 @@ class SpotlightApp(App[None]):
         self._open_ctx = open_ctx
         self._opening = threading.Lock()
         self._first_trials = first_trials
+        self._opener_running = False
+        self._waiting: str | None = None  # an action asked for before the service opened
         self.trial: str | None = None
         self.trial_state: str | None = None
         self.start_dir = start_dir or Path.cwd()
@@ -73,13 +83,34 @@ class SpotlightApp(App[None]):
             self.call_after_refresh(self._open_in_background)
 
     def _open_in_background(self) -> None:
-        self.run_worker(self._warm, thread=True, group="open", exit_on_error=False)
+        if self._ctx is None and not self._opener_running:
+            self._opener_running = True
+            self.run_worker(self._open_service, thread=True, group="open",
+                            exit_on_error=False)
 
-    def _warm(self) -> None:
+    def _open_service(self) -> None:
+        from trial.errors import SpotlightError
+
         try:
             self.ctx  # noqa: B018 - opening is the point
-        except Exception:  # noqa: BLE001 - the action that needs it reports the error
+        except SpotlightError as exc:
+            self.post_message(ServiceOpened(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a bug is reported in one line, never raised
+            self.post_message(ServiceOpened(
+                f"internal error ({type(exc).__name__}: {exc}); please report it"))
+        else:
+            self.post_message(ServiceOpened(None))
+
+    @on(ServiceOpened)
+    def _service_opened(self, message: ServiceOpened) -> None:
+        self._opener_running = False
+        waiting, self._waiting = self._waiting, None
+        if message.error is not None:
+            if waiting is not None:
+                self.notify(message.error, title="Refused", severity="error", timeout=8)
             return
+        if waiting is not None:
+            self.open_action(waiting)
 
     def choose_trial(self, name: str | None, state: str | None) -> None:
         changed = (name, state) != (self.trial, self.trial_state)
@@ -94,6 +125,9 @@ class SpotlightApp(App[None]):
         return True
 
     def action_help(self) -> None:
+        # Loaded on first use: the help screen brings in Markdown, which start-up can do without.
+        from tui.widgets.help import HelpScreen
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
@@ -110,7 +144,15 @@ class SpotlightApp(App[None]):
                      else "no trial is chosen")
             self.notify(f"{action.title}: not now ({where})", severity="warning")
             return
+        if self._ctx is None:
+            # Every screen but home reads through the service as it opens: open the screen
+            # once the service is ready, so it looks and answers as it always has.
+            self._waiting = name
+            self._open_in_background()
+            return
         if name == "randomise":
+            from tui.widgets.confirm import ConfirmScreen
+
             self.push_screen(ConfirmScreen(f"Randomise {self.trial}?", RANDOMISE_DETAILS,
                                            yes="Randomise"), self._randomise_confirmed)
             return

@@ -55,6 +55,8 @@ class HomeScreen(ServiceScreen):
           for a in ACTIONS if a.key],
     ]
 
+    _first_shown = False
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="home"):
@@ -90,9 +92,15 @@ class HomeScreen(ServiceScreen):
         if first is None:
             self.load_trials()
         else:
+            # Read at start-up from the catalogue: current, so the resume that follows the
+            # first mount need not read them again.
+            self._first_shown = True
             self.answered_trials(first)
 
     def on_screen_resume(self) -> None:
+        if self._first_shown:
+            self._first_shown = False
+            return
         self.load_trials()
 
     @on(TrialChanged)
@@ -122,7 +130,7 @@ class HomeScreen(ServiceScreen):
         row = names.index(chosen) if chosen in names else 0
         table.move_cursor(row=row)
         self.spotlight.choose_trial(trials[row].trial, trials[row].state)
-        self.load_overview(trials[row].trial)
+        self.call_after_refresh(self.load_overview, trials[row].trial)
 
     @on(DataTable.RowHighlighted, "#trials")
     def trial_chosen(self, event: DataTable.RowHighlighted) -> None:
