@@ -371,7 +371,7 @@ class Bench:
                          f"{v['median'] * 1000:.0f} ms)" for k, v in last["by_key"].items())
         two.notes.append(
             f"sessions screen (all kinds): loaded in {last['load_seconds']:.2f} s; steps: "
-            f"{keys}; rows shown at the end {last['rows_shown_at_end']:,}. A frame is the "
+            f"{keys}; last row reached {last['last_row_reached']:,}. A frame is the "
             "longest stretch the app's event loop was busy during a step (key press until "
             "processed and refreshed), measured by a task waking every 2 ms")
         return [one, two]
