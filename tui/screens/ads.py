@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,8 +15,13 @@ from tui.screens.base import ServiceScreen
 from tui.widgets.file_chooser import FileChooser
 from tui.widgets.paged_table import PagedTable
 
+if TYPE_CHECKING:
+    from trial.service.ad_pages import AdLine, AdPage
+    from trial.service.context import Context
+
 FORMATS = [("Spotlight ad log", "spotlight"), ("TikTok export", "tiktok"),
            ("Snapchat export", "snapchat"), ("target areas (GeoJSON)", "targets")]
+COLUMNS = ("id", "spot", "platform", "start", "impressions", "spend", "flags", "hours")
 
 
 class AdsScreen(ServiceScreen):
@@ -28,7 +33,9 @@ class AdsScreen(ServiceScreen):
             "ad-platform export (TikTok, Snapchat, or Spotlight's own layout). Type the "
             "account's timezone if it is not the trial's. The import is atomic and "
             "idempotent: rows already stored are counted as duplicates. The table shows the "
-            "stored ad sessions with their flags and hours compliance.")
+            "stored ad sessions with their flags and hours compliance, a page at a time: down or "
+            "pagedown on the last row brings the next page, ctrl+end the last, ctrl+home the "
+            "first.")
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+l", "reload", "Reload")]
 
     def compose(self) -> ComposeResult:
@@ -50,27 +57,31 @@ class AdsScreen(ServiceScreen):
         self.query_one(FileChooser).input.focus()
         self.action_reload()
 
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#ad-sessions", PagedTable)
+
     def action_reload(self) -> None:
-        from trial.service.fieldwork import list_sessions
         from trial.service.fieldwork_ads import list_targets
 
-        self.ask("sessions", list_sessions, trial=self.trial, kind="ad")
+        self.table.fetch(COLUMNS)
         self.ask("targets", list_targets, trial=self.trial)
+
+    @on(PagedTable.Wanted, "#ad-sessions")
+    def page_wanted(self, message: PagedTable.Wanted) -> None:
+        self.ask("page", _page, token=message.token, trial=self.trial, offset=message.offset,
+                 limit=self.table.page_size)
+
+    def answered_page(self, answer: tuple[int, AdPage]) -> None:
+        token, page = answer
+        self.table.show_page(token, page.offset, page.total, [_cells(r) for r in page.rows],
+                             [str(r.session.session_id) for r in page.rows])
 
     def answered_targets(self, targets: list[dict[str, Any]]) -> None:
         contaminated = sum(1 for t in targets if t["contamination"])
         self.query_one("#ad-sessions", PagedTable).border_title = (
             f"Ad sessions ({len(targets)} target areas, {contaminated} reaching "
             "spots without ads)")
-
-    def answered_sessions(self, rows: list[dict[str, Any]]) -> None:
-        self.query_one("#ad-sessions", PagedTable).show(
-            ["id", "spot", "platform", "start", "impressions", "spend", "flags", "hours"],
-            [(str(r["session_id"]), r["spot_id"], r["platform"] or "",
-              r["start"][:16].replace("T", " "), f"{r['impressions'] or 0:,}",
-              "" if r["spend_gbp"] is None else f"£{r['spend_gbp']:.2f}",
-              ", ".join(r["flags"]) + (" (void)" if r["voided"] else ""),
-              r["hours_compliance"] or "") for r in rows])
 
     @on(FileChooser.Chosen)
     def file_chosen(self, event: FileChooser.Chosen) -> None:
@@ -107,3 +118,16 @@ class AdsScreen(ServiceScreen):
         if not problems:
             table.add_row("", "", "", message)
         self.query_one("#ads-result", Static).update("[red]Nothing was imported.[/]")
+
+
+def _page(ctx: Context, *, token: int, **kwargs: Any) -> tuple[int, AdPage]:
+    from trial.service.ad_pages import ad_page
+
+    return token, ad_page(ctx, **kwargs)
+
+
+def _cells(r: AdLine) -> tuple[str, ...]:
+    s = r.session
+    return (str(s.session_id), s.spot_id, s.platform or "", s.start[:16].replace("T", " "),
+            f"{s.impressions or 0:,}", "" if r.spend_gbp is None else f"£{r.spend_gbp:.2f}",
+            ", ".join(s.flags) + (" (void)" if s.voided else ""), r.hours_compliance or "")

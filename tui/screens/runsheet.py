@@ -7,9 +7,12 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, Footer, Header, Input, Static
 
 from tui.screens.base import ServiceScreen
+from tui.widgets.paged_table import PagedTable
+
+COLUMNS = ("night", "start", "end", "spot", "visit")
 
 
 def _tonight(ctx: Any, *, trial: str, spots: str) -> Any:
@@ -39,12 +42,12 @@ class RunSheetScreen(ServiceScreen):
         yield Input(placeholder="my spots, comma separated (blank: all)", id="my-spots")
         yield Button("Draw tonight's plan", id="draw", variant="primary")
         yield Static("", id="sheet-note", classes="note")
-        yield DataTable(id="sheet", cursor_type="row", zebra_stripes=True, classes="tall")
+        # A night of a force's patrol spots runs to thousands of visits: a page at a time.
+        yield PagedTable(id="sheet", classes="tall")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sheet", DataTable).add_columns("night", "start", "end", "spot",
-                                                        "visit")
+        self.query_one("#sheet", PagedTable).show(COLUMNS, [])
 
     @on(Button.Pressed, "#draw")
     @on(Input.Submitted, "#my-spots")
@@ -54,10 +57,8 @@ class RunSheetScreen(ServiceScreen):
 
     def answered_sheet(self, answer: tuple[list[dict[str, Any]], Any]) -> None:
         visits, plan = answer
-        table = self.query_one("#sheet", DataTable)
-        table.clear()
-        for v in visits:
-            table.add_row(f"{v['day']} {v['night']}", v["start"], v["end"], v["spot_id"],
-                          str(v["visit"]))
+        self.query_one("#sheet", PagedTable).show(
+            COLUMNS, [(f"{v['day']} {v['night']}", v["start"], v["end"], v["spot_id"],
+                       str(v["visit"])) for v in visits])
         self.query_one("#sheet-note", Static).update(
             f"{len(visits)} visits (plan {plan.plan_id}, seed {plan.seed}).")
