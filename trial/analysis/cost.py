@@ -147,7 +147,13 @@ def _refit_resamples(y: np.ndarray, X: np.ndarray, offset: np.ndarray | None,
     if together:
         index = np.stack([draws[r] for r in together])
         off_all = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
-        coef, ok = refit(model, y[index], np.asarray(X, dtype=float)[index], off_all[index])
+        try:
+            coef, ok = refit(model, y[index], np.asarray(X, dtype=float)[index], off_all[index])
+        except np.linalg.LinAlgError:
+            # one resample's weighted system is singular: refit them all one at a time, where
+            # that resample is a failed fit (falling back as the registered model would)
+            alone, together = sorted(range(len(draws))), []
+            coef, ok = np.empty((0, 0)), np.empty(0, dtype=bool)
         j = list(terms).index(arm_term)
         for k, r in enumerate(together):
             if ok[k]:

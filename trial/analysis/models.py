@@ -25,6 +25,17 @@ __all__ = [
 def _fit_one(
     model: str, y: np.ndarray, X: np.ndarray, terms: Sequence[str], offset: np.ndarray | None
 ) -> ModelFit:
+    try:
+        return _fit_model(model, y, X, terms, offset)
+    except np.linalg.LinAlgError as exc:
+        # a singular weighted system (e.g. a resample with too few distinct rows) is a failed
+        # fit, which the caller can fall back from or count, never a crash
+        raise FitFailure(f"the weighted least-squares system is singular ({exc})") from exc
+
+
+def _fit_model(
+    model: str, y: np.ndarray, X: np.ndarray, terms: Sequence[str], offset: np.ndarray | None
+) -> ModelFit:
     if model == "negative-binomial":
         return fit_negative_binomial(y, X, terms=terms, offset=offset)
     if model == "poisson-robust":
