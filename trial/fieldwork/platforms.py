@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 
 from trial.errors import Problem
 from trial.fieldwork.ads import AdDelivery
-from trial.fieldwork.cells import CellError, CellReader, Columns, is_summary, normalise_header
+from trial.fieldwork.cells import CellError, CellReader, Columns, is_summary
+from trial.fieldwork.export_rows import ExportFile, read_rows
 from trial.fieldwork.imported import Imported
 from trial.fieldwork.targets import TargetArea
-from trial.fieldwork.times import LocalTimeError, localise, read_time, zone
+from trial.fieldwork.times import LocalTimeError, zone
 
 FORMATS = ("spotlight", "tiktok", "snapchat")
-_ZONE_SUFFIX = re.compile(r"\s+([A-Za-z]{2,5}|UTC[+-]\d{1,2}(?::?\d{2})?)$")
-# Plain numbers (up to 15 digits, so exact as floats): read by float() as the cell reader would.
-_PLAIN = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,6})?")
-_BREAKDOWNS = ("age", "gender", "region", "country", "placement", "os", "device")
 
 _JA = {
     "campaign": ("キャンペーン名",), "ad_group": ("広告グループ名",), "creative": ("広告名",),
@@ -162,8 +158,10 @@ def read_ad_export(path: str | Path, *, fmt: str, account_timezone: tzinfo | str
                                 "gbp_rate"))
     if problems:
         return AdExport(problems=tuple(problems))
-    state = _State(p.name, fmt, tz, currency, gbp_rate, cols, target_areas, account, problems,
-                   header=header)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    summaries: list[tuple[int | None, int | None]] = []
+    cells = CellReader()
     last = 1
     for record in reader:
         line = last + 1
@@ -171,199 +169,41 @@ def read_ad_export(path: str | Path, *, fmt: str, account_timezone: tzinfo | str
         if not any(c.strip() for c in record):
             continue
         if fmt != "spotlight" and is_summary(record):
-            state.summary(record)
+            summaries.append(_summary(cells, cols, record))
             continue
-        state.row(record, line)
-    return state.result()
+        records.append(record)
+        lines.append(line)
+    export = ExportFile(p.name, fmt, tz, currency, gbp_rate, cols, target_areas, account, header)
+    rows, kept, problems = read_rows(export, records, lines, cells)
+    return _result(rows, kept, problems, summaries, cells)
 
 
-@dataclass
-class _State:
-    source: str
-    fmt: str
-    tz: tzinfo
-    currency: str | None
-    gbp_rate: float | None
-    cols: Columns
-    areas: Collection[TargetArea]
-    account: str | None
-    problems: list[Problem]
-    cells: CellReader = field(default_factory=CellReader)
-    rows: list[AdDelivery] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    seen: dict[tuple[str, str, str, str, datetime], int] = field(default_factory=dict)
-    summaries: list[tuple[int | None, int | None]] = field(default_factory=list)
-    header: Sequence[str] = ()
-
-    def bad(self, line: int | None, fld: str, what: str) -> None:
-        self.problems.append(Problem(what, self.source, line, fld))
-
-    def summary(self, record: list[str]) -> None:
-        try:
-            reach = self.cells.count(self.cols.get(record, "reach"))
-            impressions = self.cells.count(self.cols.get(record, "impressions"))
-        except CellError:
-            reach = impressions = None
-        self.summaries.append((reach, impressions))
-
-    def row(self, record: list[str], line: int) -> None:
-        before = len(self.problems)
-        get = self.cols.get
-        nums: dict[str, float | None] = {}
-        for fld, missing in (("impressions", 0.0), ("clicks", 0.0), ("spend", 0.0),
-                             ("reach", None), ("video_views", None)):
-            text = get(record, fld)
-            if _PLAIN.fullmatch(text):  # what the cell reader reads as float(text)
-                value = float(text)
-                if fld == "spend" or value.is_integer():
-                    nums[fld] = value
-                    continue
-            try:
-                if fld == "spend":
-                    nums[fld] = self.cells.number(text, missing=missing)
-                else:
-                    c = self.cells.count(text,
-                                         missing=None if missing is None else int(missing))
-                    nums[fld] = None if c is None else float(c)
-            except CellError as exc:
-                self.bad(line, self.cols.header.get(fld, fld), str(exc))
-        span = self._span(record, line)
-        row_currency = get(record, "currency").upper() or self.currency or "GBP"
-        if self.currency is not None and row_currency != self.currency.upper():
-            self.bad(line, self.cols.header.get("currency", "currency"),
-                     f"the row is in {row_currency} but the import says {self.currency}")
-        rate = self.gbp_rate if self.gbp_rate is not None else (
-            1.0 if row_currency == "GBP" else None)
-        if rate is None:
-            self.bad(line, "gbp_rate", f"spend is in {row_currency}: give the GBP rate")
-        platform, spot, ad_group, account = self._where(record, line)
-        if len(self.problems) > before or span is None or rate is None:
-            return
-        spend = nums["spend"] or 0.0
-
-        def opt(v: float | None) -> int | None:
-            return None if v is None else int(v)
-
-        theme = get(record, "theme").lower() or None
-        message = get(record, "message").lower() or None
-        delivery = AdDelivery(
-            spot_id=spot, platform=platform, start=span[0], end=span[1],
-            impressions=int(nums["impressions"] or 0), clicks=int(nums["clicks"] or 0),
-            spend_gbp=round(spend * rate, 6), reach=opt(nums["reach"]),
-            video_views=opt(nums["video_views"]), account=account,
-            campaign=get(record, "campaign"), ad_group=ad_group,
-            creative=get(record, "creative"), theme=theme, message=message,
-            currency=row_currency, spend=spend)
-        if delivery.key in self.seen:
-            extra = ""
-            if any(normalise_header(h) in _BREAKDOWNS for h in self.header):
-                extra = " (export without the age/gender or other breakdown)"
-            self.bad(line, "start", f"repeats line {self.seen[delivery.key]} (same platform, "
-                                    f"account, ad group, spot and start){extra}")
-            return
-        self.seen[delivery.key] = line
-        self.rows.append(delivery)
-        self.lines.append(line)
-
-    def _span(self, record: list[str], line: int) -> tuple[datetime, datetime] | None:
-        get = self.cols.get
-        try:
-            if self.fmt == "spotlight":
-                start = _when(get(record, "start"), self.tz)
-                end = _when(get(record, "end"), self.tz)
-                return start, end
-            if self.fmt == "snapchat":
-                start = _when(_drop_zone(get(record, "start")), self.tz)
-                end_text = _drop_zone(get(record, "end"))
-                if not end_text:
-                    return start, _next_midnight(start, self.tz)
-                return start, _when(end_text, self.tz)
-            return _tiktok_span(get(record, "day"), get(record, "hour"), self.tz)
-        except LocalTimeError as exc:
-            fld = "start" if self.fmt != "tiktok" else ("hour" if "hour" in self.cols else "day")
-            self.bad(line, self.cols.header.get(fld, fld), str(exc))
-            return None
-
-    def _where(self, record: list[str], line: int) -> tuple[str, str, str, str]:
-        get = self.cols.get
-        account = get(record, "account") or self.account or ""
-        if self.fmt == "spotlight":
-            spot = get(record, "spot_id")
-            if not spot:
-                self.bad(line, "spot_id", "is empty")
-            return get(record, "platform").lower(), spot, get(record, "ad_group"), account
-        platform = self.fmt
-        names = [n for n in (get(record, "ad_group"), get(record, "ad_group_id")) if n]
-        shown = self.cols.header.get("ad_group", self.cols.header.get("ad_group_id", "ad_group"))
-        if not names:
-            self.bad(line, shown, "is empty: the ad group maps the row to a spot")
-            return platform, "", "", account
-        matches = [a for a in self.areas if a.platform == platform and a.ad_group in names
-                   and (not account or not a.account or a.account == account)]
-        if not matches:
-            known = sorted({a.ad_group for a in self.areas if a.platform == platform})
-            self.bad(line, shown, f"ad group {names[0]!r} has no registered target area "
-                                  f"(registered {platform} ad groups: "
-                                  f"{', '.join(known) or 'none'})")
-            return platform, "", names[0], account
-        if len({a.spot_id for a in matches}) > 1:
-            self.bad(line, shown, f"ad group {names[0]!r} is registered in several accounts "
-                                  f"({', '.join(sorted(a.account for a in matches))}): "
-                                  "say which account the file is from")
-            return platform, "", names[0], account
-        area = matches[0]
-        return platform, area.spot_id, area.ad_group, account or area.account
-
-    def result(self) -> AdExport:
-        warnings: list[str] = []
-        if self.cells.suppressed:
-            warnings.append(f"{self.cells.suppressed} cells showed '<5' (a hidden small count) "
-                            "and were read as 2")
-        lifetime: dict[str, int] = {}
-        for reach, impressions in self.summaries:
-            total = sum(r.impressions for r in self.rows)
-            if impressions is not None and impressions != total:
-                warnings.append(f"the summary row gives {impressions} impressions; the rows "
-                                f"add to {total}")
-            spots = {r.spot_id for r in self.rows}
-            if reach is not None and len(spots) == 1:
-                lifetime[spots.pop()] = reach
-        if self.problems:
-            return AdExport((), (), tuple(self.problems), tuple(warnings))
-        return AdExport(tuple(self.rows), tuple(self.lines), (), tuple(warnings), lifetime)
-
-
-def _drop_zone(text: str) -> str:
-    return _ZONE_SUFFIX.sub("", text.strip())
-
-
-def _when(text: str, tz: tzinfo) -> datetime:
-    wall = read_time(text)
-    return wall.astimezone(UTC) if wall.tzinfo is not None else localise(wall, tz)
-
-
-def _next_midnight(start: datetime, tz: tzinfo) -> datetime:
-    day = start.astimezone(tz).date() + timedelta(days=1)
-    return localise(datetime.combine(day, time()), tz)
-
-
-def _tiktok_span(day_text: str, hour_text: str, tz: tzinfo) -> tuple[datetime, datetime]:
-    if hour_text:
-        h = hour_text.split(" - ")[0].strip()
-        if re.fullmatch(r"\d{1,2}(:00(:00)?)?", h):
-            if not day_text:
-                raise LocalTimeError("an hour of day needs the By Day column beside it")
-            wall = datetime.combine(date.fromisoformat(day_text), time(int(h.split(":")[0])))
-        else:
-            wall = read_time(h)
-            if wall.tzinfo is not None:
-                start = wall.astimezone(UTC)
-                return start, start + timedelta(hours=1)
-        start = localise(wall, tz)
-        return start, start + timedelta(hours=1)
+def _summary(cells: CellReader, cols: Columns,
+             record: list[str]) -> tuple[int | None, int | None]:
+    """The reach and impressions a summary row gives (None when they do not read)."""
     try:
-        day = date.fromisoformat(day_text)
-    except ValueError:
-        raise LocalTimeError(f"{day_text!r} is not a date: expected YYYY-MM-DD") from None
-    start = localise(datetime.combine(day, time()), tz)
-    return start, _next_midnight(start, tz)
+        reach = cells.count(cols.get(record, "reach"))
+        impressions = cells.count(cols.get(record, "impressions"))
+    except CellError:
+        reach = impressions = None
+    return reach, impressions
+
+
+def _result(rows: list[AdDelivery], lines: list[int], problems: list[Problem],
+            summaries: list[tuple[int | None, int | None]], cells: CellReader) -> AdExport:
+    warnings: list[str] = []
+    if cells.suppressed:
+        warnings.append(f"{cells.suppressed} cells showed '<5' (a hidden small count) "
+                        "and were read as 2")
+    lifetime: dict[str, int] = {}
+    for reach, impressions in summaries:
+        total = sum(r.impressions for r in rows)
+        if impressions is not None and impressions != total:
+            warnings.append(f"the summary row gives {impressions} impressions; the rows "
+                            f"add to {total}")
+        spots = {r.spot_id for r in rows}
+        if reach is not None and len(spots) == 1:
+            lifetime[spots.pop()] = reach
+    if problems:
+        return AdExport((), (), tuple(problems), tuple(warnings))
+    return AdExport(tuple(rows), tuple(lines), (), tuple(warnings), lifetime)
