@@ -36,8 +36,8 @@ class TrialSummary:
 def acting_user(user: str | None) -> str:
     """Who acts on a SQLite database: ``user``, else ``SPOTLIGHT_USER``, else the OS login.
 
-    The same rule as :func:`trial.service.context.default_actor` (a test holds them equal),
-    kept here so that the catalogue path needs nothing heavier.
+    The one rule for the whole service (``context.default_actor`` calls it); it lives here so
+    that the catalogue path needs nothing heavier.
     """
     if user:
         return user

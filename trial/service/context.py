@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ import trial.store.fieldwork_content  # noqa: F401  (registers audited tables)
 import trial.store.integrity_content  # noqa: F401  (registers audited tables)
 from trial import audit, permissions
 from trial.errors import PermissionDenied
+from trial.service.catalogue import acting_user
 from trial.store import users as user_store  # (registers audited tables)
 from trial.store.db import ensure_schema, is_sqlite, make_engine, resolve_url
 
@@ -131,15 +130,8 @@ class Context:
 
 
 def default_actor(user: str | None) -> str:
-    if user:
-        return user
-    env = os.environ.get("SPOTLIGHT_USER")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
+    """Who acts on a SQLite database (the rule lives with the light catalogue path)."""
+    return acting_user(user)
 
 
 def open_context(db: str | None = None, *, user: str | None = None,
