@@ -35,9 +35,20 @@ class FidelityScreen(ServiceScreen):
         self.query_one("#fidelity", DataTable).add_columns(
             "arm", "spots", "received", "visits", "minutes", "planned", "impressions",
             "spend", "contam.", "cost")
-        self.ask("fidelity", fidelity_report, trial=self.trial, by="week")
+        # The arms first: the week-by-week report reads every session once per week, so the
+        # plot follows when it is ready rather than holding the table back.
+        self.ask("fidelity", fidelity_report, trial=self.trial)
 
     def answered_fidelity(self, doc: dict[str, Any]) -> None:
+        from trial.service.fieldwork_report import fidelity_report
+
+        self.show_arms(doc)
+        self.ask("weeks", fidelity_report, trial=self.trial, by="week")
+
+    def answered_weeks(self, doc: dict[str, Any]) -> None:
+        self.plot(doc)
+
+    def show_arms(self, doc: dict[str, Any]) -> None:
         table = self.query_one("#fidelity", DataTable)
         table.clear()
         for a in doc["arms"]:
@@ -46,6 +57,8 @@ class FidelityScreen(ServiceScreen):
                           f"{a['planned_minutes']:.0f}", f"{a['ad_impressions']:,}",
                           f"£{a['ad_spend']:.2f}", str(a["contamination"]),
                           f"£{a['cost_gbp']:.0f}")
+
+    def plot(self, doc: dict[str, Any]) -> None:
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()
