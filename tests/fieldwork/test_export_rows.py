@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fieldwork import reference_platforms
+from trial.fieldwork.delivery_batch import Deliveries
 from trial.fieldwork.export_rows import _tiktok_span
-from trial.fieldwork.platforms import AdExport, read_ad_export
+from trial.fieldwork.platforms import AdExport, read_ad_columns, read_ad_export
 from trial.fieldwork.targets import read_target_areas
 from trial.fieldwork.times import LocalTimeError, zone
 
@@ -187,3 +190,15 @@ def test_a_tiktok_day_and_hour_that_do_not_read_are_problems(day: str, hour: str
     with pytest.raises(LocalTimeError) as err:
         _tiktok_span(day, hour, zone("UTC"))
     assert str(err.value) == what
+
+
+def test_delivery_columns_give_back_the_rows(test_data: Path) -> None:
+    areas = read_target_areas(test_data / "ads" / "target-areas.geojson")
+    read = read_ad_columns(test_data / "ads" / "tiktok-daily.csv", fmt="tiktok",
+                           account_timezone="Europe/London", target_areas=areas)
+    rows = read.export().rows
+    assert len(rows) == len(read.deliveries) > 1
+    again = Deliveries.of(rows)
+    for f in fields(Deliveries):
+        assert np.array_equal(getattr(again, f.name), getattr(read.deliveries, f.name))
+    assert read.deliveries.take([1, 0]).rows() == [rows[1], rows[0]]

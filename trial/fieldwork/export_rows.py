@@ -15,10 +15,15 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from operator import itemgetter
+from typing import Any, cast
+
+import numpy as np
 
 from trial.errors import Problem
-from trial.fieldwork.ads import AdDelivery
+from trial.fieldwork.batch_flags import EPOCH, ONE_US
 from trial.fieldwork.cells import CellError, CellReader, Columns, normalise_header
+from trial.fieldwork.delivery_batch import Deliveries
 from trial.fieldwork.targets import TargetArea
 from trial.fieldwork.times import LocalTimeError, localise, read_time
 
@@ -27,6 +32,7 @@ _ZONE_SUFFIX = re.compile(r"\s+([A-Za-z]{2,5}|UTC[+-]\d{1,2}(?::?\d{2})?)$")
 _PLAIN = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,6})?")
 # Plain whole numbers: int() reads them as int(float()) would (15 digits are exact).
 _WHOLE = re.compile(r"[0-9]{1,15}")
+_WHOLE_OR_EMPTY = re.compile(r"[0-9]{0,15}")
 _BREAKDOWNS = ("age", "gender", "region", "country", "placement", "os", "device")
 # The count columns with what an empty or ``-`` cell means, in the order a row reads them.
 _COUNTS: tuple[tuple[str, int | None], ...] = (
@@ -57,8 +63,8 @@ class ExportFile:
 
 
 def read_rows(f: ExportFile, records: Sequence[Sequence[str]], lines: Sequence[int],
-              cells: CellReader) -> tuple[list[AdDelivery], list[int], list[Problem]]:
-    """Every row without a problem as a delivery with its line, and every problem in file order.
+              cells: CellReader) -> tuple[Deliveries, list[int], list[Problem]]:
+    """Every row without a problem, with its line, and every problem in file order.
 
     Args:
         f: the export.
@@ -74,22 +80,58 @@ def read_rows(f: ExportFile, records: Sequence[Sequence[str]], lines: Sequence[i
         if i is None:
             return [""] * n
         try:
-            return [r[i].strip() for r in records]
+            return list(map(str.strip, map(itemgetter(i), records)))
         except IndexError:
             return [r[i].strip() if i < len(r) else "" for r in records]
 
     counts: dict[str, list[int | None]] = {}
-    for fld, missing in _COUNTS[:2]:
-        counts[fld] = _counts(texts(fld), missing, f.shown(fld), cells, errs)
-    spend = _spend(texts("spend"), f.shown("spend"), cells, errs)
-    for fld, missing in _COUNTS[2:]:
-        counts[fld] = _counts(texts(fld), missing, f.shown(fld), cells, errs)
-    spans = _spans(f, texts, errs)
+    for fld, missing in _COUNTS:
+        if fld == "reach":  # a row reads its spend between its clicks and its reach
+            spend = _spend(texts("spend"), f.shown("spend"), cells, errs)
+        if fld in f.cols:
+            counts[fld] = _counts(texts(fld), missing, f.shown(fld), cells, errs)
+        else:  # an empty cell: what is missing, without a problem
+            counts[fld] = [missing] * n
+    starts, ends = _spans(f, texts, errs)
     currencies, rates = _currencies(f, texts("currency"), errs)
     platform, spot, ad_group, account = _where(f, texts, errs)
 
+    keys = list(zip(platform, account, ad_group, spot, starts, strict=True))
+    if not errs and len(set(keys)) == n:
+        ok: Sequence[int] = range(n)
+        problems: list[Problem] = []
+    else:
+        ok, problems = _refused(f, lines, keys, errs)
+
+    def pick(col: list[Any]) -> list[Any]:
+        return col if len(ok) == n else [col[k] for k in ok]
+
+    def lowered(fld: str) -> list[str | None]:
+        if fld not in f.cols:
+            return [None] * len(ok)
+        return [t.lower() or None for t in pick(texts(fld))]
+
+    paid = [v or 0.0 for v in pick(spend)]
+    got = Deliveries(
+        spot_id=pick(spot), platform=pick(platform),
+        start_us=np.array(pick(starts), dtype=np.int64),
+        end_us=np.array(pick(ends), dtype=np.int64),
+        impressions=[v or 0 for v in pick(counts["impressions"])],
+        clicks=[v or 0 for v in pick(counts["clicks"])],
+        spend_gbp=[round(v * r, 6) for v, r in zip(paid, pick(rates), strict=True)],
+        reach=pick(counts["reach"]), video_views=pick(counts["video_views"]),
+        account=pick(account), campaign=pick(texts("campaign")), ad_group=pick(ad_group),
+        creative=pick(texts("creative")), theme=lowered("theme"), message=lowered("message"),
+        currency=pick(currencies), spend=paid)
+    return got, [lines[k] for k in ok], problems
+
+
+def _refused(f: ExportFile, lines: Sequence[int], keys: list[tuple[str, str, str, str, int]],
+             errs: Errors) -> tuple[list[int], list[Problem]]:
+    """The rows kept, and the problems of the others in file order: each row's own, or that it
+    repeats an earlier kept row's key."""
     problems: list[Problem] = []
-    seen: dict[tuple[str, str, str, str, datetime], int] = {}
+    seen: dict[tuple[str, str, str, str, int], int] = {}
     ok: list[int] = []
     extra = ""
     if any(normalise_header(h) in _BREAKDOWNS for h in f.header):
@@ -99,34 +141,14 @@ def read_rows(f: ExportFile, records: Sequence[Sequence[str]], lines: Sequence[i
         if found:
             problems += [Problem(what, f.source, line, fld) for fld, what in found]
             continue
-        span = spans[k]
-        assert isinstance(span, tuple)  # a span that did not read is an error above
-        key = (platform[k], account[k], ad_group[k], spot[k], span[0])
+        key = keys[k]
         if key in seen:
             problems.append(Problem(f"repeats line {seen[key]} (same platform, account, ad "
                                     f"group, spot and start){extra}", f.source, line, "start"))
             continue
         seen[key] = line
         ok.append(k)
-
-    campaign, creative = texts("campaign"), texts("creative")
-    theme, message = texts("theme"), texts("message")
-    rows = []
-    for k in ok:
-        span = spans[k]
-        assert isinstance(span, tuple)
-        paid = spend[k] or 0.0
-        rate = rates[k]
-        assert rate is not None
-        reach, views = counts["reach"][k], counts["video_views"][k]
-        rows.append(AdDelivery(
-            spot_id=spot[k], platform=platform[k], start=span[0], end=span[1],
-            impressions=counts["impressions"][k] or 0, clicks=counts["clicks"][k] or 0,
-            spend_gbp=round(paid * rate, 6), reach=reach, video_views=views,
-            account=account[k], campaign=campaign[k], ad_group=ad_group[k],
-            creative=creative[k], theme=theme[k].lower() or None,
-            message=message[k].lower() or None, currency=currencies[k], spend=paid))
-    return rows, [lines[k] for k in ok], problems
+    return ok, problems
 
 
 def _counts(texts: list[str], missing: int | None, shown: str, cells: CellReader,
@@ -134,6 +156,8 @@ def _counts(texts: list[str], missing: int | None, shown: str, cells: CellReader
     """A count column: whole numbers, ``-`` or empty as ``missing``, ``<5`` as 2."""
     if all(map(_WHOLE.fullmatch, texts)):
         return list(map(int, texts))
+    if all(map(_WHOLE_OR_EMPTY.fullmatch, texts)):
+        return [int(t) if t else missing for t in texts]
     out: list[int | None] = []
     for k, t in enumerate(texts):
         if _WHOLE.fullmatch(t):
@@ -169,8 +193,9 @@ def _spend(texts: list[str], shown: str, cells: CellReader, errs: Errors) -> lis
     return out
 
 
-def _spans(f: ExportFile, get: Cells, errs: Errors) -> list[Span | str]:
-    """Each row's start and end in UTC (or why not), read once per distinct pair of cells."""
+def _spans(f: ExportFile, get: Cells, errs: Errors) -> tuple[list[int], list[int]]:
+    """Each row's start and end in UTC microseconds (0 where they do not read, with the
+    problem), each distinct cell or pair of cells read once."""
     if f.fmt == "tiktok":
         a, b = get("day"), get("hour")
         fld = "hour" if "hour" in f.cols else "day"
@@ -178,19 +203,37 @@ def _spans(f: ExportFile, get: Cells, errs: Errors) -> list[Span | str]:
         a, b = get("start"), get("end")
         fld = "start"
     shown = f.shown(fld)
-    known: dict[tuple[str, str], Span | str] = {}
-    out: list[Span | str] = []
+    if f.fmt == "spotlight":  # the start and the end are read alike, each on its own
+        known: dict[str, int | str] = {}
+        for t in dict.fromkeys([*a, *b]):
+            try:
+                known[t] = (_when(t, f.tz) - EPOCH) // ONE_US
+            except LocalTimeError as exc:
+                known[t] = str(exc)
+        bad = {t: v for t, v in known.items() if isinstance(v, str)}
+        if bad:
+            for k, (s, e) in enumerate(zip(a, b, strict=True)):
+                what = bad.get(s) or bad.get(e)  # the start is read first
+                if what:
+                    errs[k].append((shown, what))
+            known.update(dict.fromkeys(bad, 0))
+        micros = cast(dict[str, int], known)  # every text has read by now
+        return [micros[t] for t in a], [micros[t] for t in b]
+    pairs: dict[tuple[str, str], tuple[int, int] | str] = {}
+    out: list[tuple[int, int]] = []
     for k, pair in enumerate(zip(a, b, strict=True)):
-        got = known.get(pair)
+        got = pairs.get(pair)
         if got is None:
             try:
-                got = known[pair] = _span(f.fmt, pair[0], pair[1], f.tz)
+                start, end = _span(f.fmt, pair[0], pair[1], f.tz)
+                got = pairs[pair] = ((start - EPOCH) // ONE_US, (end - EPOCH) // ONE_US)
             except LocalTimeError as exc:
-                got = known[pair] = str(exc)
+                got = pairs[pair] = str(exc)
         if isinstance(got, str):
             errs[k].append((shown, got))
+            got = (0, 0)
         out.append(got)
-    return out
+    return [s for s, _ in out], [e for _, e in out]
 
 
 def _span(fmt: str, a: str, b: str, tz: tzinfo) -> Span:

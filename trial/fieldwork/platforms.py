@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 
-from trial.errors import Problem
+from trial.errors import InputError, Problem
 from trial.fieldwork.ads import AdDelivery
 from trial.fieldwork.cells import CellError, CellReader, Columns, is_summary
+from trial.fieldwork.delivery_batch import Deliveries
 from trial.fieldwork.export_rows import ExportFile, read_rows
 from trial.fieldwork.imported import Imported
 from trial.fieldwork.targets import TargetArea
@@ -86,6 +87,28 @@ class AdExport(Imported[AdDelivery]):
     lifetime_reach: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AdColumns:
+    """What :func:`read_ad_columns` read: an :class:`AdExport` with its rows as columns."""
+
+    deliveries: Deliveries
+    lines: tuple[int, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    lifetime_reach: Mapping[str, int] = field(default_factory=dict)
+
+    def rows_or_raise(self) -> Deliveries:
+        """The rows, or :class:`InputError` with every problem."""
+        if self.problems:
+            raise InputError(self.problems)
+        return self.deliveries
+
+    def export(self) -> AdExport:
+        """The same read as an :class:`AdExport` (one :class:`AdDelivery` per row)."""
+        return AdExport(tuple(self.deliveries.rows()), self.lines, self.problems, self.warnings,
+                        self.lifetime_reach)
+
+
 def _aliases(fmt: str) -> Mapping[str, Sequence[str]]:
     return {"tiktok": TIKTOK, "snapchat": SNAPCHAT}.get(fmt, SPOTLIGHT)
 
@@ -126,20 +149,30 @@ def read_ad_export(path: str | Path, *, fmt: str, account_timezone: tzinfo | str
     Returns:
         An :class:`AdExport`: every row, or none and every problem (FILE:LINE: FIELD).
     """
+    return read_ad_columns(path, fmt=fmt, account_timezone=account_timezone,
+                           currency=currency, gbp_rate=gbp_rate, target_areas=target_areas,
+                           account=account).export()
+
+
+def read_ad_columns(path: str | Path, *, fmt: str, account_timezone: tzinfo | str,
+                    currency: str | None = None, gbp_rate: float | None = None,
+                    target_areas: Collection[TargetArea] = (),
+                    account: str | None = None) -> AdColumns:
+    """:func:`read_ad_export` with the rows as columns (for imports of many rows)."""
     p = Path(path)
     problems: list[Problem] = []
     if fmt not in FORMATS:
-        return AdExport(problems=(Problem(f"unknown format {fmt!r}: use one of "
+        return _refused((Problem(f"unknown format {fmt!r}: use one of "
                                           f"{', '.join(FORMATS)}", p.name, None, "format"),))
     try:
         tz = zone(account_timezone) if isinstance(account_timezone, str) else account_timezone
         text = p.read_text(encoding="utf-8-sig")
     except (LocalTimeError, OSError, UnicodeDecodeError) as exc:
-        return AdExport(problems=(Problem(str(exc), p.name),))
+        return _refused((Problem(str(exc), p.name),))
     reader = csv.reader(text.splitlines(keepends=True))
     header = next(reader, None)
     if header is None:
-        return AdExport(problems=(Problem("is empty: expected a header line", p.name, 1),))
+        return _refused((Problem("is empty: expected a header line", p.name, 1),))
     cols = Columns.find(header, _aliases(fmt))
     for need in _REQUIRED[fmt]:
         if not any(f in cols for f in need):
@@ -157,25 +190,29 @@ def read_ad_export(path: str | Path, *, fmt: str, account_timezone: tzinfo | str
         problems.append(Problem("must be > 0 (GBP per unit of the currency)", p.name, None,
                                 "gbp_rate"))
     if problems:
-        return AdExport(problems=tuple(problems))
+        return _refused(tuple(problems))
+    # Each record with the line it ends on: it starts on the line after the one before.
+    got = [(record, reader.line_num) for record in reader]
+    ends = [1, *(n for _, n in got)]
     records: list[list[str]] = []
     lines: list[int] = []
     summaries: list[tuple[int | None, int | None]] = []
     cells = CellReader()
-    last = 1
-    for record in reader:
-        line = last + 1
-        last = reader.line_num
-        if not any(c.strip() for c in record):
+    for k, (record, _) in enumerate(got):
+        if not "".join(record).strip():  # every cell blank
             continue
         if fmt != "spotlight" and is_summary(record):
             summaries.append(_summary(cells, cols, record))
             continue
         records.append(record)
-        lines.append(line)
+        lines.append(ends[k] + 1)
     export = ExportFile(p.name, fmt, tz, currency, gbp_rate, cols, target_areas, account, header)
     rows, kept, problems = read_rows(export, records, lines, cells)
     return _result(rows, kept, problems, summaries, cells)
+
+
+def _refused(problems: tuple[Problem, ...]) -> AdColumns:
+    return AdColumns(Deliveries.of([]), (), problems)
 
 
 def _summary(cells: CellReader, cols: Columns,
@@ -189,21 +226,21 @@ def _summary(cells: CellReader, cols: Columns,
     return reach, impressions
 
 
-def _result(rows: list[AdDelivery], lines: list[int], problems: list[Problem],
-            summaries: list[tuple[int | None, int | None]], cells: CellReader) -> AdExport:
+def _result(rows: Deliveries, lines: list[int], problems: list[Problem],
+            summaries: list[tuple[int | None, int | None]], cells: CellReader) -> AdColumns:
     warnings: list[str] = []
     if cells.suppressed:
         warnings.append(f"{cells.suppressed} cells showed '<5' (a hidden small count) "
                         "and were read as 2")
     lifetime: dict[str, int] = {}
     for reach, impressions in summaries:
-        total = sum(r.impressions for r in rows)
+        total = sum(rows.impressions)
         if impressions is not None and impressions != total:
             warnings.append(f"the summary row gives {impressions} impressions; the rows "
                             f"add to {total}")
-        spots = {r.spot_id for r in rows}
+        spots = set(rows.spot_id)
         if reach is not None and len(spots) == 1:
             lifetime[spots.pop()] = reach
     if problems:
-        return AdExport((), (), tuple(problems), tuple(warnings))
-    return AdExport(tuple(rows), tuple(lines), (), tuple(warnings), lifetime)
+        return AdColumns(Deliveries.of([]), (), tuple(problems), tuple(warnings))
+    return AdColumns(rows, tuple(lines), (), tuple(warnings), lifetime)

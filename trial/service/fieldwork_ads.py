@@ -17,7 +17,7 @@ from trial.canonical import canonical_json
 from trial.errors import InputError, Problem
 from trial.fieldwork.ads import AdDelivery, ad_hours_compliance, check_ad
 from trial.fieldwork.batch_flags import micros
-from trial.fieldwork.delivery_batch import CheckedDeliveries, check_delivery_batch
+from trial.fieldwork.delivery_batch import CheckedDeliveries, Deliveries, check_delivery_batch
 from trial.fieldwork.targets import (
     TargetArea,
     TargetReach,
@@ -259,7 +259,7 @@ def import_ads(ctx: Context, *, trial: str | None, path: Path, fmt: str = "spotl
     start), are duplicates, counted before any other check. Days and hours are read in the
     account's time zone (default: the trial's); spend is converted to GBP at ``gbp_rate``.
     """
-    from trial.fieldwork.platforms import read_ad_export
+    from trial.fieldwork.platforms import read_ad_columns
 
     data = _read_bytes(path)
     problems: list[Problem] = []
@@ -271,19 +271,19 @@ def import_ads(ctx: Context, *, trial: str | None, path: Path, fmt: str = "spotl
                                  doing="import ad delivery (arms decide contamination)")
         areas = stored_areas(s, ft.trial_id)
         tz_name = account_timezone or t.timezone
-    export = read_ad_export(path, fmt=fmt, account_timezone=tz_name, currency=currency,
-                            gbp_rate=rate, target_areas=[target_of(a) for a in areas],
-                            account=account)
+    export = read_ad_columns(path, fmt=fmt, account_timezone=tz_name, currency=currency,
+                             gbp_rate=rate, target_areas=[target_of(a) for a in areas],
+                             account=account)
     rows = export.rows_or_raise()
     with ctx.action(action="sessions import ad", trial=ft.name,
                     entity=f"ad sessions of {ft.name}") as act:
         _, ft = randomised_trial(act.session, ft.name, doing="import ad delivery")
         keys = stored_ad_keys(act.session, ft.trial_id)
-        starts = micros([d.start for d in rows]).tolist()
-        fresh = [(d.platform, d.account, d.ad_group, d.spot_id, s) not in keys
-                 for d, s in zip(rows, starts, strict=True)]
-        new = [d for d, f in zip(rows, fresh, strict=True) if f]
-        new_lines = [ln for ln, f in zip(export.lines, fresh, strict=True) if f]
+        fresh = [k not in keys for k in zip(rows.platform, rows.account, rows.ad_group,
+                                            rows.spot_id, rows.start_us.tolist(), strict=True)]
+        kept = [k for k, f in enumerate(fresh) if f]
+        new = rows if len(kept) == len(rows) else rows.take(kept)
+        new_lines = [export.lines[k] for k in kept]
         duplicates = len(rows) - len(new)
         checked = check_delivery_batch(
             new, lines=new_lines, source=path.name, arms_by_spot=ft.delivers_by_spot,
@@ -322,13 +322,14 @@ def stored_ad_keys(session: Session, trial_id: int) -> set[tuple[str, str, str, 
             for r, s in zip(got, starts, strict=True)}
 
 
-def _ad_columns(act: Act, ft: FieldTrial, rows: Sequence[AdDelivery], lines: list[int],
+def _ad_columns(act: Act, ft: FieldTrial, rows: Deliveries, lines: list[int],
                 checked: CheckedDeliveries, *, import_id: int | None) -> SessionColumns:
     """An import's delivery rows as stored (as :func:`_ad_row` stores one)."""
     shown = {f: canonical_json(list(f)) for f in set(checked.flags)}
 
     def col(name: str) -> list[Any]:
-        return [getattr(d, name) for d in rows]
+        values: list[Any] = getattr(rows, name)
+        return values
 
     return SessionColumns(checked.start_us, checked.end_us, {
         "trial_id": Same(ft.trial_id), "kind": Same(AD_KIND), "spot_id": col("spot_id"),
@@ -339,7 +340,8 @@ def _ad_columns(act: Act, ft: FieldTrial, rows: Sequence[AdDelivery], lines: lis
         **{c: col(c) for c in ("platform", "account", "campaign", "ad_group", "creative",
                                "theme", "message", "impressions", "clicks", "reach",
                                "video_views", "spend_gbp", "currency")},
-        "spend": [d.spend if d.spend is not None else d.spend_gbp for d in rows],
+        "spend": [s if s is not None else g for s, g in zip(rows.spend, rows.spend_gbp,
+                                                              strict=True)],
         "hours_compliance": list(checked.hours_compliance),
         "logged_at": Same(act.at), "logged_by": Same(act.actor),
         "audit_id": Same(act.entry_id)})
