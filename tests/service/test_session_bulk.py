@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -15,6 +19,7 @@ from trial.audit import AUDITED, rows_digest
 from trial.service import audit_trail, fieldwork_import
 from trial.service import fieldwork as fw
 from trial.service import fieldwork_ads as fa
+from trial.store import session_rows
 from trial.store.fieldwork_content import field_session_content
 from trial.store.fieldwork_models import FieldSession
 from trial.store.models import AuditEntry
@@ -90,3 +95,34 @@ def test_small_imports_still_name_the_row(ctx, tmp_path: Path, monkeypatch) -> N
     r = audit_trail.verify(ctx)
     assert not r.ok and "field_session row" in r.problems[0] and "changed" in r.problems[0]
     assert "rows written" not in r.problems[0]
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12),
+                    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=6),
+                    st.sampled_from(["é", "\"", "\\", "\n", "☃", "[\"a\"]"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(["line", "impressions", "reach", "spend", "spend_gbp", "spot_id",
+                             "theme", "officer_pseudonymised", "flags"]),
+       values=st.lists(_VALUES, max_size=12))
+def test_a_column_encodes_as_its_values_one_by_one(name: str, values: list[Any]) -> None:
+    if name in ("spend", "spend_gbp"):
+        values = [v if v is None else float(v) for v in values
+                  if not isinstance(v, str)]
+    if name == "flags":
+        values = [v for v in values if isinstance(v, str)]
+    assert session_rows._encoded(name, values) == [session_rows._encode(name, v)
+                                                    for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(us=st.lists(st.one_of(st.integers(0, 4_102_444_800_000_000),
+                             st.integers(0, 4_102_444_800).map(lambda s: s * 1_000_000)),
+                   min_size=1, max_size=8))
+def test_stamps_are_the_stamps_of_the_times(us: list[int]) -> None:
+    from trial.fieldwork.batch_flags import as_datetime
+    from trial.store.content import stamp
+
+    got = session_rows._stamps(np.array(us, dtype=np.int64))
+    assert got == [json.dumps(stamp(as_datetime(v))) for v in us]

@@ -139,12 +139,13 @@ def _bound_times(us: np.ndarray, sqlite: bool) -> list[Any]:
 
 
 def _stamps(us: np.ndarray) -> list[str]:
-    """``stamp`` of each time: ISO 8601 in UTC, microseconds only when there are any."""
+    """``stamp`` of each time as a JSON string: ISO 8601 in UTC, microseconds only when there
+    are any (a stamp holds nothing JSON escapes)."""
     seconds = np.datetime_as_string((us // 1_000_000).astype("datetime64[s]"), unit="s")
     frac = us % 1_000_000
     if not frac.any():
-        return [f"{t}+00:00" for t in seconds.tolist()]
-    return [f"{t}+00:00" if f == 0 else f"{t}.{f:06d}+00:00"
+        return ['"' + t + '+00:00"' for t in seconds.tolist()]
+    return [f'"{t}+00:00"' if f == 0 else f'"{t}.{f:06d}+00:00"'
             for t, f in zip(seconds.tolist(), frac.tolist(), strict=True)]
 
 
@@ -167,19 +168,22 @@ def _encode(name: str, value: Any) -> str:
 
 def _encoded(name: str, values: Sequence[Any]) -> list[str]:
     """A column's values as canonical JSON writes them (``_encode`` of each, faster)."""
-    if name in _INTS and all(type(v) is int or v is None for v in values):
-        return ["null" if v is None else str(v) for v in values]
+    kinds = set(map(type, values))
+    if name in _INTS and kinds <= {int, type(None)}:
+        if type(None) in kinds:
+            return ["null" if v is None else str(v) for v in values]
+        return list(map(str, values))
     if name in _FLOATS:
         # float's repr is what json writes for a finite float
-        return ["null" if v is None else repr(float(v)) for v in values]
-    seen: dict[Any, str] = {}
-    out = []
-    for v in values:
-        got = seen.get(v)
-        if got is None:
-            got = seen[v] = _encode(name, v)
-        out.append(got)
-    return out
+        if type(None) in kinds:
+            return ["null" if v is None else repr(float(v)) for v in values]
+        return list(map(repr, map(float, values)))
+    # Each distinct value encoded once; a bool and an int of the same value share a key, so a
+    # column mixing them is encoded value by value.
+    if bool in kinds and len(kinds) > 1:
+        return [_encode(name, v) for v in values]
+    known = {v: _encode(name, v) for v in dict.fromkeys(values)}
+    return list(map(known.__getitem__, values))
 
 
 def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
@@ -193,11 +197,9 @@ def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
     for k, (key, name) in enumerate(_CONTENT):
         literal += ("," if k else "") + json.dumps(key) + ":"
         if name == "id":
-            encoded: Column = [str(i) for i in ids.tolist()]
+            encoded: Column = list(map(str, ids.tolist()))
         elif name in ("start_utc", "end_utc"):
-            # a stamp holds nothing JSON escapes
-            encoded = [f'"{t}"' for t in _stamps(rows.start_us if name == "start_utc"
-                                                 else rows.end_us)]
+            encoded = _stamps(rows.start_us if name == "start_utc" else rows.end_us)
         else:
             v = rows.values[name]
             if isinstance(v, Same):
@@ -214,7 +216,7 @@ def content_lines(rows: SessionColumns, ids: np.ndarray) -> Iterator[list[str]]:
     fmt = "%s".join(template)
     for lo in range(0, len(rows), CHUNK):
         part = [col[lo:lo + CHUNK] for col in varying]
-        yield [fmt % t for t in zip(*part, strict=True)]
+        yield list(map(fmt.__mod__, zip(*part, strict=True)))
 
 
 def sessions_digest(rows: SessionColumns, ids: np.ndarray) -> str:
@@ -225,7 +227,7 @@ def sessions_digest(rows: SessionColumns, ids: np.ndarray) -> str:
     """
     h = hashlib.sha256()
     for lines in content_lines(rows, ids):
-        h.update("".join(line + "\n" for line in lines).encode("utf-8"))
+        h.update(("\n".join(lines) + "\n").encode("utf-8"))
     return h.hexdigest()
 
 
