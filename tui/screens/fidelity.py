@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from textual.app import ComposeResult
@@ -35,18 +36,17 @@ class FidelityScreen(ServiceScreen):
         self.query_one("#fidelity", DataTable).add_columns(
             "arm", "spots", "received", "visits", "minutes", "planned", "impressions",
             "spend", "contam.", "cost")
-        # The arms first: the week-by-week report reads every session once per week, so the
-        # plot follows when it is ready rather than holding the table back.
+        # The arms first, then the plot: its weeks come from grouped counts per week (equal
+        # to the report's by_week arm rows), not the report over every session once a week.
         self.ask("fidelity", fidelity_report, trial=self.trial)
 
     def answered_fidelity(self, doc: dict[str, Any]) -> None:
-        from trial.service.fieldwork_report import fidelity_report
-
         self.show_arms(doc)
-        self.ask("weeks", fidelity_report, trial=self.trial, by="week")
+        self.arms = [a["arm"] for a in doc["arms"]]
+        self.ask("weeks", weekly_minutes, trial=self.trial)
 
-    def answered_weeks(self, doc: dict[str, Any]) -> None:
-        self.plot(doc)
+    def answered_weeks(self, weeks: list[dict[str, float]]) -> None:
+        self.plot(weeks)
 
     def show_arms(self, doc: dict[str, Any]) -> None:
         table = self.query_one("#fidelity", DataTable)
@@ -58,16 +58,35 @@ class FidelityScreen(ServiceScreen):
                           f"£{a['ad_spend']:.2f}", str(a["contamination"]),
                           f"£{a['cost_gbp']:.0f}")
 
-    def plot(self, doc: dict[str, Any]) -> None:
+    def plot(self, weeks: list[dict[str, float]]) -> None:
         plot = self.query_one(PlotextPlot)
         plt = plot.plt
         plt.clear_data()
-        weeks = doc.get("by_week", [])
         x = list(range(1, len(weeks) + 1))
-        for arm in [a["arm"] for a in doc["arms"]]:
-            y = [sum(s["patrol_minutes"] for s in w["spots"] if s["arm"] == arm)
-                 for w in weeks]
+        for arm in self.arms:
+            y = [w.get(arm, 0.0) for w in weeks]
             plt.plot(x, y, label=arm, marker="braille")
         plt.title("Patrol minutes per treatment week")
         plt.xlabel("week")
         plot.refresh()
+
+
+def weekly_minutes(ctx: Any, *, trial: str | None) -> list[dict[str, float]]:
+    """Patrol minutes per arm for each treatment week (the fidelity report's ``by_week``
+    weeks, from the window's first day), as the report's week arm rows give them."""
+    from trial.service.fieldwork import randomised_trial
+    from trial.service.fieldwork_summary import dosage_summary
+    from trial.service.trials import find_trial
+
+    with ctx.reading() as s:
+        _, ft = randomised_trial(s, find_trial(s, trial).name, doing="report fidelity")
+        window = ft.window
+    weeks: list[dict[str, float]] = []
+    if window is None:
+        return weeks
+    day = window.start
+    while day <= window.end:
+        summary = dosage_summary(ctx, trial=trial, today=day)
+        weeks.append({a.arm: a.patrol_minutes for a in summary.arms})
+        day += timedelta(days=7)
+    return weeks
