@@ -65,6 +65,8 @@ def test_generated_trial_week_by_week(ctx, tmp_path, monkeypatch) -> None:  # ty
     summary = dosage_summary(ctx, trial=None, today=date(2024, 6, 1))
     assert summary.period is None and sum(a.patrol_visits for a in summary.arms) > 0
     assert sum(a.ad_impressions for a in summary.arms) > 0 and summary.contaminated
+    # spend and cost are compared above; make sure there is some to compare
+    assert sum(a.ad_spend for a in summary.arms) > 0 and sum(a.cost_gbp for a in summary.arms) > 0
 
 
 def test_demo_trial(tmp_path: Path) -> None:
@@ -77,6 +79,8 @@ def test_demo_trial(tmp_path: Path) -> None:
     days = [date.fromisoformat(w["from"]) + timedelta(days=2) for w in report["by_week"]]
     check_equal(ctx, [*days, date(2023, 1, 1), date(2030, 1, 1)])
     assert sum(a["patrol_visits"] for a in report["arms"]) > 0
+    assert sum(a["ad_spend"] for a in report["arms"]) > 0
+    assert sum(a["cost_gbp"] for a in report["arms"]) > 0
     ctx.engine.dispose()
 
 

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from trial.fieldwork.dosage import ADS, PATROL, FidelityThresholds, PatrolDosage
+from trial.fieldwork.cost import cost_per_arm
+from trial.fieldwork.dosage import ADS, PATROL, CostRates, FidelityThresholds, PatrolDosage
 from trial.fieldwork.fidelity import TRIAL_PATROL, _planned, _received, covered_minutes
 from trial.fieldwork.patrol import DIRECTED
 from trial.fieldwork.times import Window
@@ -32,7 +33,9 @@ class ArmDosage:
     patrol_minutes: float
     planned_minutes: float
     ad_impressions: int
+    ad_spend: float
     contamination: int
+    cost_gbp: float
     spots: int
     spots_received: int
 
@@ -54,6 +57,8 @@ class _Spot:
     impressions: int = 0
     contamination: int = 0
     intervals: list[tuple[datetime, datetime]] | None = None
+    officer_minutes: float = 0.0
+    spend: float = 0.0
 
 
 def treatment_week(window: Window | None, today: date) -> Window | None:
@@ -92,14 +97,24 @@ def _spots(s: Session, ft: FieldTrial, window: Window | None, *,
             hit = ADS not in delivers or (platform or "", group or "") in bad
             cell.contamination += n if hit else 0
     if minutes:
-        spans = (select(_FS.c.spot_id, _FS.c.start_utc, _FS.c.end_utc)
-                 .where(*conds, _FS.c.kind == PATROL_KIND, _FS.c.purpose.in_(TRIAL_PATROL)))
-        for spot, start, end in s.execute(spans):
+        # Officer minutes and spend are summed row by row in the report's session order
+        # (start, then id), so the float sums are the report's to the last bit.
+        order = (_FS.c.start_utc, _FS.c.id)
+        spans = (select(_FS.c.spot_id, _FS.c.start_utc, _FS.c.end_utc, _FS.c.officers)
+                 .where(*conds, _FS.c.kind == PATROL_KIND, _FS.c.purpose.in_(TRIAL_PATROL))
+                 .order_by(*order))
+        for spot, start, end, officers in s.execute(spans):
             if spot in out:
                 cell = out[spot]
                 if cell.intervals is None:
                     cell.intervals = []
                 cell.intervals.append((start, end))
+                cell.officer_minutes += (end - start).total_seconds() / 60.0 * (officers or 1)
+        spend = (select(_FS.c.spot_id, _FS.c.spend_gbp)
+                 .where(*conds, _FS.c.kind == AD_KIND).order_by(*order))
+        for spot, gbp in s.execute(spend):
+            if spot in out:
+                out[spot].spend += gbp or 0.0
     return out
 
 
@@ -110,7 +125,8 @@ def _arms(ft: FieldTrial, window: Window | None, cells: dict[str, _Spot]) -> lis
     patrol = PatrolDosage.from_toml(dosage[PATROL]) if PATROL in dosage else None
     planned = _planned(ft.spot_arms, ft.arms, None, patrol, window, None)
     weeks = window.weeks if window is not None else None
-    per_arm: dict[str, list[tuple[int, float, float, int, int, bool]]] = defaultdict(list)
+    per_arm: dict[str, list[tuple[int, float, float, int, int, bool, float, float]]] = (
+        defaultdict(list))
     # Spot by spot in spot order, summed per arm in that order, as the fidelity report sums.
     for spot in sorted(ft.spot_arms):
         arm = ft.spot_arms[spot]
@@ -119,14 +135,20 @@ def _arms(ft: FieldTrial, window: Window | None, cells: dict[str, _Spot]) -> lis
         received = _received(tuple(ft.arms.get(arm, ())), thresholds, weeks, c.visits,
                              minutes, c.impressions)
         per_arm[arm].append((c.visits, minutes, planned.get(spot, (0, 0.0))[1], c.impressions,
-                             c.contamination, bool(received)))
+                             c.contamination, bool(received), c.officer_minutes, c.spend))
+    rows_of = {arm: per_arm.get(arm, []) for arm in ft.arms}
+    costs = cost_per_arm(
+        ft.arms, rates=CostRates.from_toml(raw.get("costs")),
+        officer_minutes={arm: sum(r[6] for r in rows) for arm, rows in rows_of.items()},
+        ad_spend_gbp={arm: sum(r[7] for r in rows) for arm, rows in rows_of.items()})
     return [ArmDosage(arm=arm, patrol_visits=sum(r[0] for r in rows),
                       patrol_minutes=sum(r[1] for r in rows),
                       planned_minutes=sum(r[2] for r in rows),
                       ad_impressions=sum(r[3] for r in rows),
-                      contamination=sum(r[4] for r in rows), spots=len(rows),
-                      spots_received=sum(r[5] for r in rows))
-            for arm in ft.arms for rows in [per_arm.get(arm, [])]]
+                      ad_spend=sum(r[7] for r in rows),
+                      contamination=sum(r[4] for r in rows), cost_gbp=cost.cost_gbp,
+                      spots=len(rows), spots_received=sum(r[5] for r in rows))
+            for (arm, rows), cost in zip(rows_of.items(), costs, strict=True)]
 
 
 def dosage_summary(ctx: Context, *, trial: str | None, today: date) -> DosageSummary:
@@ -144,9 +166,10 @@ def dosage_summary(ctx: Context, *, trial: str | None, today: date) -> DosageSum
 
     Notes:
         patrol_minutes is the union of a spot's directed and override visits (overlaps
-        once), summed over the arm's spots; contamination counts directed visits in spots
-        whose arm does not patrol and ad rows in spots whose arm runs no ads or whose ad
-        group reaches beyond its spot. METHODS.md 11.
+        once), summed over the arm's spots; ad_spend sums the arm's ad rows and cost_gbp is
+        :func:`trial.fieldwork.cost.cost_per_arm` of its officer-minutes and spend;
+        contamination counts directed visits in spots whose arm does not patrol and ad rows
+        in spots whose arm runs no ads or whose ad group reaches beyond its spot. METHODS.md 11.
     """
     from trial.service.blinding import refuse_if_masked
 
