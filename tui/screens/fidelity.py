@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import date, timedelta
 from typing import Any
 
 from textual.app import ComposeResult
@@ -31,18 +32,16 @@ class FidelityScreen(ServiceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from trial.service.fieldwork_report import fidelity_report
-
         self.query_one("#fidelity", DataTable).add_columns(
             "arm", "spots", "received", "visits", "minutes", "planned", "impressions",
             "spend", "contam.", "cost")
-        # The arms first, then the plot: its weeks come from grouped counts per week (equal
-        # to the report's by_week arm rows), not the report over every session once a week.
-        self.ask("fidelity", fidelity_report, trial=self.trial)
+        # The arms first, then the plot. Both come from grouped counts (the dosage summary,
+        # equal to the fidelity report's arm rows), not the report over every session.
+        self.ask("fidelity", window_arms, trial=self.trial)
 
-    def answered_fidelity(self, doc: dict[str, Any]) -> None:
-        self.show_arms(doc)
-        self.arms = [a["arm"] for a in doc["arms"]]
+    def answered_fidelity(self, arms: list[dict[str, Any]]) -> None:
+        self.show_arms({"arms": arms})
+        self.arms = [a["arm"] for a in arms]
         self.ask("weeks", weekly_minutes, trial=self.trial)
 
     def answered_weeks(self, weeks: list[dict[str, float]]) -> None:
@@ -69,6 +68,16 @@ class FidelityScreen(ServiceScreen):
         plt.title("Patrol minutes per treatment week")
         plt.xlabel("week")
         plot.refresh()
+
+
+def window_arms(ctx: Any, *, trial: str | None) -> list[dict[str, Any]]:
+    """The fidelity report's arm rows over the whole treatment window (the fields the
+    screen shows), from the dosage summary."""
+    from trial.service.fieldwork_summary import dosage_summary
+
+    # A day before any window: the summary is over the whole window, not one week.
+    summary = dosage_summary(ctx, trial=trial, today=date.min)
+    return [asdict(a) for a in summary.arms]
 
 
 def weekly_minutes(ctx: Any, *, trial: str | None) -> list[dict[str, float]]:
