@@ -156,3 +156,18 @@ def test_pseudonymised_officers_as_list_sessions(ctx, tmp_path, monkeypatch) -> 
     assert not any(r[5] and r[5].startswith("PC") for r in hidden)
     with pytest.raises(RefusedError, match="key"):
         session_page(ctx, trial=None, officer="PC003")
+
+
+def test_pages_with_known_counts_equal_pages_counted_afresh(busy) -> None:  # type: ignore[no-untyped-def]
+    ctx, _ = busy
+    for filters in ({}, {"kind": "patrol"}, {"voided": True}):
+        first = session_page(ctx, trial=None, offset=0, limit=4, **filters)
+        counts = (first.total, first.voided)
+        assert first.total > 8
+        for offset in (0, 4, 7, first.total - 1, first.total, first.total + 40, None):
+            fresh = session_page(ctx, trial=None, offset=offset, limit=4, **filters)
+            known = session_page(ctx, trial=None, offset=offset, limit=4, counts=counts,
+                                 **filters)
+            assert known == fresh, (filters, offset)
+    empty = session_page(ctx, trial=None, offset=None, kind="ad", spot="NOPE", counts=(0, 0))
+    assert (empty.total, empty.offset, empty.rows) == (0, 0, ())

@@ -110,15 +110,16 @@ def _counts(conds: list[ColumnElement[bool]]) -> tuple[Select[Any], Select[Any]]
 
 
 def _page_rows(s: Session, conds: list[ColumnElement[bool]], offset: int,
-               limit: int) -> list[Any]:
+               limit: int, *, counted: bool = True) -> list[Any]:
     # The ids come from the (trial, [kind,] start, id) index alone; only the page's rows
-    # are then read, with their void and the two counts, in the same statement.
+    # are then read, with their void and (unless known) the two counts, in one statement.
     ids = (select(_FS.c.id).where(*conds).order_by(_FS.c.start_utc, _FS.c.id)
            .limit(limit).offset(offset).subquery())
     total, voided = _counts(conds)
+    counts = (total.scalar_subquery(), voided.scalar_subquery()) if counted else ()
     q = (select(_FS.c.id, _FS.c.kind, _FS.c.spot_id, _FS.c.start_utc, _FS.c.end_utc,
                 _FS.c.officer, _FS.c.platform, _FS.c.impressions, _FS.c.flags, _SV.c.reason,
-                total.scalar_subquery(), voided.scalar_subquery())
+                *counts)
          .select_from(ids.join(_FS, _FS.c.id == ids.c.id)
                       .outerjoin(_SV, _SV.c.session_id == _FS.c.id))
          .order_by(_FS.c.start_utc, _FS.c.id))
@@ -141,7 +142,8 @@ def _read_offset(offset: int | str | None, limit: int | str, problems: list[Prob
 def session_page(ctx: Context, *, trial: str | None, offset: int | str | None = 0,
                  limit: int | str = PAGE_ROWS, kind: str | None = None,
                  spot: str | None = None, officer: str | None = None,
-                 voided: bool | None = None) -> SessionPage:
+                 voided: bool | None = None,
+                 counts: tuple[int, int] | None = None) -> SessionPage:
     """One page of the sessions ``list_sessions`` gives, in the same order (start, then id).
 
     Args:
@@ -152,6 +154,9 @@ def session_page(ctx: Context, *, trial: str | None, offset: int | str | None = 
         limit: rows per page, 1 to 1000.
         kind, spot, officer: filters as ``list_sessions`` takes them.
         voided: True for voided sessions only, False for standing ones only.
+        counts: the total and voided count of these sessions, when the caller already has
+            them from an earlier page with the same filters (nothing written since): the
+            page is then read without counting again.
 
     Returns:
         A :class:`SessionPage` with the total and voided count of the matching sessions.
@@ -173,17 +178,24 @@ def session_page(ctx: Context, *, trial: str | None, offset: int | str | None = 
         pseudonymised = bool(trial_protocol(t).privacy.pseudonymise_officers)
         conds = _filters(ctx, t.id, pseudonymised=pseudonymised, kind=kind, spot=spot,
                          officer=officer, voided=voided)
-        rows = _page_rows(s, conds, at, n) if at is not None else []
-        if rows:
-            total, n_void = int(rows[0][10]), int(rows[0][11])
-        else:
-            total_q, void_q = _counts(conds)
-            total = int(s.execute(total_q).scalar_one())
-            n_void = int(s.execute(void_q).scalar_one())
+        if counts is not None:
+            total, n_void = counts
             last = max(0, (total - 1) // n * n)
-            if total and (at is None or at > last):
+            if total and (at is None or at >= total):
                 at = last
-                rows = _page_rows(s, conds, at, n)
+            rows = _page_rows(s, conds, at, n, counted=False) if total else []
+        else:
+            rows = _page_rows(s, conds, at, n) if at is not None else []
+            if rows:
+                total, n_void = int(rows[0][10]), int(rows[0][11])
+            else:
+                total_q, void_q = _counts(conds)
+                total = int(s.execute(total_q).scalar_one())
+                n_void = int(s.execute(void_q).scalar_one())
+                last = max(0, (total - 1) // n * n)
+                if total and (at is None or at > last):
+                    at = last
+                    rows = _page_rows(s, conds, at, n)
         name = t.name
     shown = directory(key_path(ctx.url)) if pseudonymised else {}
     return SessionPage(trial=name, offset=at or 0, limit=n, total=total, voided=n_void,
