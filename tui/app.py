@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -17,6 +17,9 @@ from textual.screen import Screen
 from tui.actions import BY_NAME, offered
 from tui.commands import SpotlightCommands
 from tui.screens.home import HomeScreen
+
+# Keys that always act at once, even while an action waits for the service.
+PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
 
 RANDOMISE_DETAILS = (
     "The allocation is drawn once, from the registered protocol, the frozen spots and a "
@@ -56,6 +59,7 @@ class SpotlightApp(App[None]):
         self._first_trials = first_trials
         self._opener_running = False
         self._waiting: str | None = None  # an action asked for before the service opened
+        self._typed_ahead: list[events.Key] = []  # keys typed while it waited
         self.trial: str | None = None
         self.trial_state: str | None = None
         self.start_dir = start_dir or Path.cwd()
@@ -101,16 +105,39 @@ class SpotlightApp(App[None]):
         else:
             self.post_message(ServiceOpened(None))
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed while an action waits for the service belong to the screen it opens (a
+        # supervisor types "v", then the spot, without waiting): held, then replayed there in
+        # order, rather than reaching the home screen and its bindings.
+        if (self._waiting is not None and isinstance(event, events.Key)
+                and not event.is_forwarded and event.key not in PASS_THROUGH):
+            self._typed_ahead.append(event)
+            return
+        await super().on_event(event)
+
     @on(ServiceOpened)
     def _service_opened(self, message: ServiceOpened) -> None:
         self._opener_running = False
         waiting, self._waiting = self._waiting, None
+        typed, self._typed_ahead = self._typed_ahead, []
         if message.error is not None:
             if waiting is not None:
                 self.notify(message.error, title="Refused", severity="error", timeout=8)
             return
         if waiting is not None:
             self.open_action(waiting)
+            # Never into a confirmation: a typed-ahead key must not say yes to a draw.
+            if typed and waiting != "randomise":
+                self.call_after_refresh(self._replay, typed, 0)
+
+    def _replay(self, typed: list[events.Key], tries: int) -> None:
+        """Keys typed ahead, delivered to the screen just opened once it has its focus."""
+        screen = self.screen
+        if (not screen.is_mounted or screen.focused is None) and tries < 100:
+            self.set_timer(0.02, partial(self._replay, typed, tries + 1))
+            return
+        for key in typed:
+            self.post_message(events.Key(key.key, key.character))
 
     def choose_trial(self, name: str | None, state: str | None) -> None:
         changed = (name, state) != (self.trial, self.trial_state)

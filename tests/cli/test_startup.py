@@ -150,13 +150,20 @@ async def test_an_action_before_the_service_opens_waits_for_it(several: Path) ->
         app.screen.query_one("#trials", DataTable).move_cursor(row=3)
         await pilot.pause()
         assert app.trial_state == "randomised"
-        await pilot.press("v")
+        # "v" and then the spot typed straight after it, before the service has opened: "n"
+        # (create a trial on the home screen) must reach the form's spot field, in order.
+        await pilot.press("v", "n", "t", "e")
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"  # held until the service is open
         gate.set()
         await settle(app, pilot)
         assert type(app.screen).__name__ == "VisitScreen"
         assert app.screen.query_one("#start", Input).value  # its defaults came through
+        for _ in range(50):
+            if app.screen.query_one("#spot", Input).value:
+                break
+            await pilot.pause(0.02)
+        assert app.screen.query_one("#spot", Input).value == "nte"
 
 
 async def test_a_service_that_cannot_open_is_reported_on_the_action(several: Path) -> None:

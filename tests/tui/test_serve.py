@@ -21,6 +21,18 @@ DRIVER = shutil.which("chromedriver")
 TRIAL = "leeds-nte-demo"
 
 
+def _warning_pixels(png: bytes) -> int:
+    """Pixels in the warning colour: the save-anyway dialog's border and button fill many."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(np.sum((r > 230) & (g > 140) & (g < 190) & (b < 90)))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,9 +124,13 @@ def test_log_a_visit_in_the_browser(served: tuple[str, str]) -> None:
         keys(spot)
         keys(Keys.TAB, Keys.TAB, Keys.TAB)
         keys("PC 4242")
-        # Now is outside the treatment window, so the visit is flagged: save anyway.
+        # Now is outside the treatment window, so the visit is flagged: save anyway, once the
+        # confirmation is on screen (the checks run in a worker; a "y" sent before the dialog
+        # would be typed into the form instead).
         ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(
             Keys.CONTROL).perform()
+        _until(lambda: _warning_pixels(driver.get_screenshot_as_png()) > 5000, timeout=60,
+               what="the save-anyway confirmation")
         settled()
         keys("y")
 
