@@ -515,48 +515,36 @@ def write_markdown(path: Path, bench: Bench, rows: list[Row], started: float,
 
 BOUNDS = {
     "crime import": (
-        "crime import: time: with rows going to SQLite as plain tuples, the largest part is "
-        "SQLite's own insert of every record (31 columns, a unique key and three indexes), "
-        "which the floor pays too; then the audit digest of every stored record, then reading "
-        "the files (police.uk parsing, projection, checks); above the floors is the work they "
-        "do not do. Peak memory: the police.uk reader (trial/outcomes) builds the whole record "
-        "frame, its text columns as Python objects, before assignment starts, and the process "
-        "peaks while building it; the insert and the digest now work a chunk at a time. "
-        "Keeping the repetitive text columns (month, force, crime type, location, LSOA, "
-        "outcome) as categories or Arrow strings in the reader, or reading file by file, is "
-        "the fix; both are outside the files this suite may change."),
+        "crime import: the largest part is SQLite's own insert of every record (31 columns, a "
+        "unique key and three indexes), which the floor pays too; then the audit digest of "
+        "every stored record (CSV lines joined directly, each coordinate formatted once), then "
+        "reading the files one at a time with the repetitive text as categories. Peak memory "
+        "is the record frame of every file plus one insert chunk."),
     "spatial assignment": (
-        "spatial assignment: most of Spotlight's time is the projection to the metric CRS "
-        "(pyproj, the same PROJ transformation geopandas' to_crs runs; the split is in the "
-        "notes), which Spotlight cannot make faster than the peer's; the assignment after it "
-        "is a small part."),
+        "spatial assignment: each distinct coordinate pair is projected and placed once "
+        "(police.uk points are snapped to a limited set of map points); what remains is "
+        "loading pyproj and building the transformation, which the peer pays too."),
     "rerandomisation": (
-        "rerandomisation: the rule holds after tens to hundreds of draws, so the design's "
-        "fixed set-up (checking the spots' covariates, laying out the design and its rule, "
-        "drawing candidates 64 at a time) weighs on Spotlight's time while the pandas loop is "
-        "short; per draw the gap is wider (notes). The set-up is in trial/design, outside the "
-        "files this suite may change."),
+        "rerandomisation: per batch of 64 candidates the Fisher-Yates swaps take most of the "
+        "time (raw PCG64 outputs are taken in blocks; the swap loop is Python over numpy "
+        "rows); compiled swaps are the next step, and must keep the documented stream."),
     "session import": (
-        "session import: the cost is per row in the fieldwork use-cases: an ORM (SQLModel) "
-        "object built and validated for every session, a strptime for every time, the ORM "
-        "flush, and an audit content record per row (profile below); the floor is one "
-        "executemany. Moving those use-cases to the bulk path the crime import uses (plain "
-        "tuples, one executemany, a bulk audit digest) is the fix; it is outside the files "
-        "this suite may change."),
+        "session import: rows are read column by column, checked as arrays and stored by "
+        "executemany with a bulk audit digest; above the floor remain the readers (Python's "
+        "csv module, for exact line numbers and quoting), the two digests and the checks."),
     "app start": (
-        "app start: the process imports Textual and the service layer (SQLAlchemy, SQLModel "
-        "with pydantic) and opens the database before the home screen can list the trials."),
+        "app start: importing Textual and drawing the home screen; the trials come from a "
+        "read-only catalogue and the service layer (SQLAlchemy, SQLModel) opens behind the "
+        "first screen."),
     "command-line start-up": (
-        "command-line start-up: a command that opens the database imports SQLAlchemy and "
-        "SQLModel (with pydantic); those imports are most of the margin above the interpreter "
-        "(`python -X importtime` shows them)."),
+        "command-line start-up: `trial list` reads a SQLite database through the read-only "
+        "catalogue (no SQLAlchemy); other commands import the service layer (SQLAlchemy, "
+        "SQLModel with pydantic), which `python -X importtime` shows as most of the margin."),
     "scroll": (
-        "scrolling: the home screen under the sessions screen computes the trial overview "
-        "(fidelity over every session, from ORM objects) in a worker thread, which holds the "
-        "interpreter lock while the app draws; the sessions themselves come through "
-        "list_sessions (an ORM object and a dict per session) before the first page shows, "
-        "and each step that brings in the next page adds 500 rows to a Textual DataTable at "
-        "once."),
+        "scrolling: the sessions screen holds one page, fetched by one statement in a worker; "
+        "a step that changes page replaces the DataTable's rows on the event loop, and a "
+        "worker thread holding the interpreter lock (the home overview, a page fetch) delays "
+        "the frame it overlaps."),
 }
 
 
