@@ -183,7 +183,8 @@ def session_page(ctx: Context, *, trial: str | None, offset: int | str | None = 
             last = max(0, (total - 1) // n * n)
             if total and (at is None or at >= total):
                 at = last
-            rows = _page_rows(s, conds, at, n, counted=False) if total else []
+            rows = (_page_rows(s, conds, at, n, counted=False) if total and at is not None
+                    else [])
         else:
             rows = _page_rows(s, conds, at, n) if at is not None else []
             if rows:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from trial.service.session_pages import SessionLine, SessionPage
 
 COLUMNS = ("id", "spot", "start", "end", "who", "amount", "flags", "void")
+# A page small enough that showing it fits in a frame; the cells are made in the worker.
+PAGE_ROWS = 100
 
 
 class VoidScreen(ModalScreen[str | None]):
@@ -73,6 +75,9 @@ class SessionsScreen(ServiceScreen):
     def __init__(self, *, kind: str | None = None) -> None:
         super().__init__()
         self.kind = kind
+        # (kind, total, voided) of the list shown: counted with its first page, again only
+        # after a void or a change of kind.
+        self._counts: tuple[str, int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,7 +85,7 @@ class SessionsScreen(ServiceScreen):
         yield Select([("patrol visits", "patrol"), ("ad sessions", "ad"), ("all", "all")],
                      value=self.kind or "patrol", allow_blank=False, id="kind")
         yield Static("Loading ...", id="sessions-note", classes="note")
-        yield PagedTable(id="sessions", classes="tall")
+        yield PagedTable(id="sessions", classes="tall", page_size=PAGE_ROWS)
         yield Footer()
 
     @property
@@ -93,21 +98,22 @@ class SessionsScreen(ServiceScreen):
 
     @on(Select.Changed, "#kind")
     def load(self) -> None:
+        self._counts = None
         self.table.fetch(COLUMNS)
 
     @on(PagedTable.Wanted, "#sessions")
     def page_wanted(self, message: PagedTable.Wanted) -> None:
         kind = str(self.query_one("#kind", Select).value)
-        self.ask("page", _page, token=message.token, trial=self.trial,
+        counts = self._counts[1:] if self._counts and self._counts[0] == kind else None
+        self.ask("page", _page, token=message.token, shown_kind=kind, trial=self.trial,
                  offset=message.offset, limit=self.table.page_size,
-                 kind=None if kind == "all" else kind)
+                 kind=None if kind == "all" else kind, counts=counts)
 
-    def answered_page(self, answer: tuple[int, SessionPage]) -> None:
-        token, page = answer
-        if not self.table.show_page(token, page.offset, page.total,
-                                    [_cells(r) for r in page.rows],
-                                    [str(r.session_id) for r in page.rows]):
+    def answered_page(self, answer: _Answer) -> None:
+        token, kind, page, cells, keys = answer
+        if not self.table.show_page(token, page.offset, page.total, cells, keys):
             return
+        self._counts = (kind, page.total, page.voided)
         shown = f"; {self.table.span}" if page.total else ""
         self.query_one("#sessions-note", Static).update(
             f"{page.total:,} sessions, {page.voided:,} voided{shown}. "
@@ -134,13 +140,20 @@ class SessionsScreen(ServiceScreen):
 
     def answered_void(self, result: dict[str, Any]) -> None:
         self.notify(f"Voided session {result['session_id']}")
+        self._counts = None
         self.table.reload()
 
 
-def _page(ctx: Context, *, token: int, **kwargs: Any) -> tuple[int, SessionPage]:
+_Answer = tuple[int, str, "SessionPage", list[tuple[str, ...]], list[str | None]]
+
+
+def _page(ctx: Context, *, token: int, shown_kind: str, **kwargs: Any) -> _Answer:
+    """The page and its cells, made here in the worker rather than on the event loop."""
     from trial.service.session_pages import session_page
 
-    return token, session_page(ctx, **kwargs)
+    page = session_page(ctx, **kwargs)
+    return (token, shown_kind, page, [_cells(r) for r in page.rows],
+            [str(r.session_id) for r in page.rows])
 
 
 def _cells(r: SessionLine) -> tuple[str, ...]:

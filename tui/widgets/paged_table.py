@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rich.cells import cell_len
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets._data_table import RowKey
 
 PAGE = 200
 
@@ -60,6 +62,7 @@ class PagedTable(DataTable[Any]):
         self._total = 0
         self._token = 0
         self._loading: _Request | None = None
+        self._measured = False
 
     @property
     def total(self) -> int:
@@ -142,10 +145,38 @@ class PagedTable(DataTable[Any]):
         ks: Sequence[str | None] = keys if keys is not None else [None] * len(rows)
         for row, key in zip(rows, ks, strict=True):
             self.add_row(*row, key=key)
+        self._measured = self._measure(rows)
         self.border_subtitle = self.span if total > self.page_size else ""
         if rows:
             row_at = len(rows) - 1 if cursor == "last" else min(max(cursor, 0), len(rows) - 1)
             self.move_cursor(row=row_at, animate=False)
+
+    def _measure(self, rows: Sequence[Sequence[Any]]) -> bool:
+        """Widen the columns to the page's plain text, as the table would measure it, and
+        say whether every cell was plain text (else the table measures the page itself)."""
+        columns = self.ordered_columns
+        widths = [0] * len(columns)
+        for row in rows:
+            for i, cell in enumerate(row):
+                # Plain strings without markup or emoji codes measure as their cell length;
+                # anything else is left to the table.
+                if (type(cell) is not str or "[" in cell or "\n" in cell or "\t" in cell
+                        or cell.count(":") > 1):
+                    return False
+                n = cell_len(cell)
+                if n > widths[i]:
+                    widths[i] = n
+        for column, width in zip(columns, widths, strict=False):
+            column.content_width = max(column.content_width, width)
+        return True
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # A page of plain text was measured when shown (one cell_len per cell): the table
+        # then needs only its size, not a Rich renderable and a measure per cell.
+        if self._measured:
+            self._measured = False
+            new_rows = ()
+        super()._update_dimensions(new_rows)
 
     # ------------------------------------------------------------------ keys
 
