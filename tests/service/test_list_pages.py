@@ -46,6 +46,11 @@ def test_ad_pages_are_the_ad_list_in_slices(busy) -> None:  # type: ignore[no-un
     last = ad_page(ctx, trial=None, offset=None, limit=7)
     assert last.offset == 35 and _ad_got(last) == [_ad_row(r) for r in whole[35:]]
     assert ad_page(ctx, trial=None, offset=999, limit=7).offset == 35
+    # with the counts of an earlier page: the same pages, not counted again
+    counts = (last.total, last.voided)
+    for offset in (0, 7, 39, 40, 999, None):
+        assert (ad_page(ctx, trial=None, offset=offset, limit=7, counts=counts)
+                == ad_page(ctx, trial=None, offset=offset, limit=7)), offset
 
 
 def _audit_row(e: dict[str, Any]) -> tuple[Any, ...]:

@@ -37,7 +37,8 @@ class AdPage:
 
 
 def ad_page(ctx: Context, *, trial: str | None, offset: int | str | None = 0,
-            limit: int | str = PAGE_ROWS) -> AdPage:
+            limit: int | str = PAGE_ROWS,
+            counts: tuple[int, int] | None = None) -> AdPage:
     """One page of the ad sessions ``list_sessions(kind="ad")`` gives, in its order.
 
     Args:
@@ -45,6 +46,8 @@ def ad_page(ctx: Context, *, trial: str | None, offset: int | str | None = 0,
         trial: the trial (None: the only one).
         offset: rows to skip; None for the last page; past the end gives the last page.
         limit: rows per page, 1 to 1000.
+        counts: the total and voided ad sessions from an earlier page, nothing written
+            since (the page is then read without counting again).
 
     Returns:
         An :class:`AdPage`: :func:`~trial.service.session_pages.session_page` for kind
@@ -53,7 +56,8 @@ def ad_page(ctx: Context, *, trial: str | None, offset: int | str | None = 0,
     Raises:
         InputError: an offset or page size that is not one.
     """
-    page = session_page(ctx, trial=trial, offset=offset, limit=limit, kind=AD_KIND)
+    page = session_page(ctx, trial=trial, offset=offset, limit=limit, kind=AD_KIND,
+                        counts=counts)
     ids = [r.session_id for r in page.rows]
     extra: dict[int, tuple[float | None, str | None]] = {}
     if ids:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 FORMATS = [("Spotlight ad log", "spotlight"), ("TikTok export", "tiktok"),
            ("Snapchat export", "snapchat"), ("target areas (GeoJSON)", "targets")]
 COLUMNS = ("id", "spot", "platform", "start", "impressions", "spend", "flags", "hours")
+# A page small enough that showing it fits in a frame; the cells are made in the worker.
+PAGE_ROWS = 100
 
 
 class AdsScreen(ServiceScreen):
@@ -47,7 +49,7 @@ class AdsScreen(ServiceScreen):
         yield FileChooser(start=self.spotlight.start_dir, placeholder="export or GeoJSON file")
         yield Static("", id="ads-result", classes="note")
         yield DataTable(id="ad-problems", cursor_type="row")
-        yield PagedTable(id="ad-sessions", classes="tall")
+        yield PagedTable(id="ad-sessions", classes="tall", page_size=PAGE_ROWS)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -64,18 +66,20 @@ class AdsScreen(ServiceScreen):
     def action_reload(self) -> None:
         from trial.service.fieldwork_ads import list_targets
 
+        # Counted again with the first page after every import.
+        self._counts: tuple[int, int] | None = None
         self.table.fetch(COLUMNS)
         self.ask("targets", list_targets, trial=self.trial)
 
     @on(PagedTable.Wanted, "#ad-sessions")
     def page_wanted(self, message: PagedTable.Wanted) -> None:
         self.ask("page", _page, token=message.token, trial=self.trial, offset=message.offset,
-                 limit=self.table.page_size)
+                 limit=self.table.page_size, counts=self._counts)
 
-    def answered_page(self, answer: tuple[int, AdPage]) -> None:
-        token, page = answer
-        self.table.show_page(token, page.offset, page.total, [_cells(r) for r in page.rows],
-                             [str(r.session.session_id) for r in page.rows])
+    def answered_page(self, answer: _Answer) -> None:
+        token, page, cells, keys = answer
+        if self.table.show_page(token, page.offset, page.total, cells, keys):
+            self._counts = (page.total, page.voided)
 
     def answered_targets(self, targets: list[dict[str, Any]]) -> None:
         contaminated = sum(1 for t in targets if t["contamination"])
@@ -120,10 +124,16 @@ class AdsScreen(ServiceScreen):
         self.query_one("#ads-result", Static).update("[red]Nothing was imported.[/]")
 
 
-def _page(ctx: Context, *, token: int, **kwargs: Any) -> tuple[int, AdPage]:
+_Answer = tuple[int, "AdPage", list[tuple[str, ...]], list[str | None]]
+
+
+def _page(ctx: Context, *, token: int, **kwargs: Any) -> _Answer:
+    """The page and its cells, made here in the worker rather than on the event loop."""
     from trial.service.ad_pages import ad_page
 
-    return token, ad_page(ctx, **kwargs)
+    page = ad_page(ctx, **kwargs)
+    return (token, page, [_cells(r) for r in page.rows],
+            [str(r.session.session_id) for r in page.rows])
 
 
 def _cells(r: AdLine) -> tuple[str, ...]:
