@@ -113,24 +113,35 @@ def test_log_a_visit_in_the_browser(served: tuple[str, str]) -> None:
                what=f"the app to answer {typed!r}")
         return settled()
 
-    try:
+    def fill_in_and_save() -> bool:
+        """One pass through the visit form in a fresh page (a fresh app); True once the
+        save-anyway confirmation is up."""
         driver.get(url)
         blank = driver.get_screenshot_as_png()
         _until(lambda: driver.get_screenshot_as_png() != blank, what="the app to start")
         settled()
         # Keys reach the app through the terminal's hidden text area, focused by a click.
         driver.execute_script("document.querySelector('.textual-terminal textarea').focus()")
-        keys("v")
-        keys(spot)
-        keys(Keys.TAB, Keys.TAB, Keys.TAB)
-        keys("PC 4242")
+        for typed in (("v",), (spot,), (Keys.TAB, Keys.TAB, Keys.TAB), ("PC 4242",)):
+            keys(*typed)
+            time.sleep(0.5)  # a loaded machine: let the form's workers answer before moving on
         # Now is outside the treatment window, so the visit is flagged: save anyway, once the
         # confirmation is on screen (the checks run in a worker; a "y" sent before the dialog
         # would be typed into the form instead).
         ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(
             Keys.CONTROL).perform()
-        _until(lambda: _warning_pixels(driver.get_screenshot_as_png()) > 5000, timeout=60,
-               what="the save-anyway confirmation")
+        try:
+            _until(lambda: _warning_pixels(driver.get_screenshot_as_png()) > 5000, timeout=45,
+                   what="the save-anyway confirmation")
+        except AssertionError:
+            return False
+        return True
+
+    try:
+        # A browser racing a loaded machine can outrun the form (keys are screenshots apart,
+        # not events apart); a pass that did not reach the confirmation saved nothing, so the
+        # whole pass is tried again in a fresh page, at most three times.
+        assert any(fill_in_and_save() for _ in range(3)), "the confirmation never came up"
         settled()
         keys("y")
 
