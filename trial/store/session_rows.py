@@ -178,9 +178,10 @@ def _encoded(name: str, values: Sequence[Any]) -> list[str]:
         if type(None) in kinds:
             return ["null" if v is None else repr(float(v)) for v in values]
         return list(map(repr, map(float, values)))
-    # Each distinct value encoded once; a bool and an int of the same value share a key, so a
-    # column mixing them is encoded value by value.
-    if bool in kinds and len(kinds) > 1:
+    # Each distinct value encoded once; equal values of different types share a key (True
+    # and 1, 0 and 0.0) yet encode differently, so a column mixing types is encoded value by
+    # value.
+    if len(kinds - {type(None)}) > 1:
         return [_encode(name, v) for v in values]
     known = {v: _encode(name, v) for v in dict.fromkeys(values)}
     return list(map(known.__getitem__, values))
