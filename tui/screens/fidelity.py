@@ -32,9 +32,6 @@ class FidelityScreen(ServiceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#fidelity", DataTable).add_columns(
-            "arm", "spots", "received", "visits", "minutes", "planned", "impressions",
-            "spend", "contam.", "cost")
         # The arms first, then the plot. Both come from grouped counts (the dosage summary,
         # equal to the fidelity report's arm rows), not the report over every session.
         self.ask("fidelity", window_arms, trial=self.trial)
@@ -49,7 +46,11 @@ class FidelityScreen(ServiceScreen):
 
     def show_arms(self, doc: dict[str, Any]) -> None:
         table = self.query_one("#fidelity", DataTable)
-        table.clear()
+        # Columns and rows together: a header drawn before the rows came kept its narrow
+        # widths in the table's line cache now and then.
+        table.clear(columns=True)
+        table.add_columns("arm", "spots", "received", "visits", "minutes", "planned",
+                          "impressions", "spend", "contam.", "cost")
         for a in doc["arms"]:
             table.add_row(a["arm"], str(a["spots"]), str(a["spots_received"]),
                           str(a["patrol_visits"]), f"{a['patrol_minutes']:.0f}",
