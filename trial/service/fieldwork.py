@@ -20,7 +20,7 @@ from trial.fieldwork.patrol import PatrolVisit, check_patrol
 from trial.fieldwork.times import Hours, LocalTimeError, Window, parse_local_time, zone
 from trial.protocol import Protocol
 from trial.service.context import Act, Context
-from trial.service.fieldwork_officers import Officers, directory, key_path, read_key
+from trial.service.fieldwork_officers import Officers, directory, key_path, searched_officer
 from trial.service.trials import RANDOMISED, find_trial, require_state, trial_protocol
 from trial.store.fieldwork_models import FieldSession, SessionVoid
 from trial.store.models import AllocationRow, Trial
@@ -346,14 +346,7 @@ def list_sessions(ctx: Context, *, trial: str | None, spot: str | None = None,
     if p.privacy.pseudonymise_officers:
         shown = directory(key_path(ctx.url))
     if officer is not None:
-        if p.privacy.pseudonymise_officers:
-            if read_key(key_path(ctx.url)) is None:
-                raise RefusedError("officers are pseudonymised and the key is not here "
-                                   f"({key_path(ctx.url)}): only its holders can search by "
-                                   "officer")
-            want = Officers(ctx.url, pseudonymise_officers=True).stored(officer)
-        else:
-            want = officer.strip()
+        want = searched_officer(ctx.url, officer, pseudonymised=p.privacy.pseudonymise_officers)
         rows = [r for r in rows if r.officer == want]
     return [session_json(r, tz, voids.get(int(r.id or 0)), shown) for r in rows]
 

@@ -125,3 +125,19 @@ def directory(key_file: Path) -> dict[str, str]:
         except (ValueError, KeyError, TypeError):
             continue
     return out
+
+
+def searched_officer(db_url: str, officer: str, *, pseudonymised: bool) -> str:
+    """The stored officer value a search for ``officer`` must match (its pseudonym when the
+    trial pseudonymises officers).
+
+    Raises:
+        RefusedError: officers are pseudonymised and the key is not on this machine: only its
+            holders can search by officer.
+    """
+    if not pseudonymised:
+        return officer.strip()
+    if read_key(key_path(db_url)) is None:
+        raise RefusedError("officers are pseudonymised and the key is not here "
+                           f"({key_path(db_url)}): only its holders can search by officer")
+    return Officers(db_url, pseudonymise_officers=True).stored(officer)

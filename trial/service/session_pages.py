@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from trial.errors import InputError, Problem, RefusedError
+from trial.errors import InputError, Problem
 from trial.fieldwork.times import zone
 from trial.service.context import Context
 from trial.service.fieldwork import KINDS, PATROL_KIND, read_count
-from trial.service.fieldwork_officers import Officers, directory, key_path, read_key
+from trial.service.fieldwork_officers import directory, key_path, searched_officer
 from trial.service.trials import find_trial, trial_protocol
 from trial.store.fieldwork_models import FieldSession, SessionVoid
 
@@ -86,15 +86,8 @@ def _filters(ctx: Context, trial_id: int, *, pseudonymised: bool, kind: str | No
     if spot is not None:
         conds.append(_FS.c.spot_id == spot)
     if officer is not None:
-        # As list_sessions: only key holders may search pseudonymised officers.
-        if pseudonymised:
-            if read_key(key_path(ctx.url)) is None:
-                raise RefusedError("officers are pseudonymised and the key is not here "
-                                   f"({key_path(ctx.url)}): only its holders can search by "
-                                   "officer")
-            want = Officers(ctx.url, pseudonymise_officers=True).stored(officer)
-        else:
-            want = officer.strip()
+        # the same rule as list_sessions: only key holders may search pseudonymised officers
+        want = searched_officer(ctx.url, officer, pseudonymised=pseudonymised)
         conds.append(_FS.c.officer == want)
     if voided is not None:
         ids = select(_SV.c.session_id).where(_SV.c.trial_id == trial_id)
